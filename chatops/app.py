@@ -1,0 +1,194 @@
+"""The host: plugins, config, storage, scheduler, commands, transports — wired once.
+
+``App`` knows nothing of incidents or of any platform.  It loads plugins,
+validates their config sections, runs migrations, builds the command table
+and the transports the config names, and offers plugins the services they
+share: ``db``, ``clock``, ``scheduler``, ``outbound``, ``hooks``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from chatops.clock import Clock
+from chatops.commands.registry import CommandRegistry
+from chatops.config import Config, ConfigError
+from chatops.dispatch import Dispatcher
+from chatops.events import DomainEvent
+from chatops.hooks import HookRunner, merge_dicts
+from chatops.outbound import Outbound
+from chatops.plugins import PluginReport, load_plugins, new_plugin_manager
+from chatops.scheduler import Scheduler
+from chatops.storage import migrate
+from chatops.storage.db import Database, SavepointTx, Tx
+from chatops.storage.tables import events, outbox, timers
+from chatops.transports.base import Transport, TransportFactory
+from chatops.watchdog import Watchdog
+
+log = logging.getLogger("chatops.app")
+
+
+class App:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock | None = None,
+        extra_plugins: Iterable[tuple[str, object]] = (),
+        transports: dict[str, Transport] | None = None,
+    ) -> None:
+        self.config = config
+        self.clock = clock or Clock()
+        self.tz = ZoneInfo(config.core.timezone)
+        self.pm = new_plugin_manager()
+        self.plugin_report: PluginReport = load_plugins(
+            self.pm, config.core.plugins.disabled, extra_plugins
+        )
+        self.hooks = HookRunner(self.pm, Watchdog(config.core.hook_timeout_s))
+        self._bind_config()
+        self.db = Database(config.core.database.url, synchronous=config.core.database.synchronous, app=self)
+        self.commands = self._build_commands()
+        self.scheduler = Scheduler(self)
+        for _plugin, handlers in self.hooks.call_sync("chatops_timer_handlers"):
+            self.scheduler.handlers.update(handlers)
+        self.outbound = Outbound(self)
+        self.transport_types: dict[str, TransportFactory] = merge_dicts(
+            [value for _plugin, value in self.hooks.call_sync("chatops_transport_types")]
+        )
+        self.transports: dict[str, Transport] = (
+            dict(transports) if transports is not None else self._build_transports()
+        )
+        self.dispatcher = Dispatcher(self)
+        self.started = False
+
+    # --- assembly ---
+
+    def _bind_config(self) -> None:
+        models: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        for plugin, found in self.hooks.call_sync("chatops_config_models"):
+            for section, model in found.items():
+                if section in models:
+                    raise ConfigError(
+                        self.config.source, section, f"claimed by both {owners[section]} and {plugin}"
+                    )
+                models[section], owners[section] = model, plugin
+        self.config.bind_sections(models)
+
+    def _build_commands(self) -> CommandRegistry:
+        registry = CommandRegistry()
+        for plugin, items in self.hooks.call_sync("chatops_commands"):
+            for item in items:
+                registry.add(plugin, item)
+        return registry
+
+    def _build_transports(self) -> dict[str, Transport]:
+        built: dict[str, Transport] = {}
+        for name, settings in self.config.core.transports.items():
+            factory = self.transport_types.get(name)
+            if factory is None:
+                known = ", ".join(sorted(self.transport_types)) or "none"
+                raise ConfigError(
+                    self.config.source, f"transports.{name}", "no such transport",
+                    f"known transports: {known} (install the matching extra, e.g. chatops[{name}])",
+                )
+            built[name] = factory(self, name, settings or {})
+        return built
+
+    def migration_locations(self) -> list[str]:
+        return [loc for _p, locs in self.hooks.call_sync("chatops_migration_locations") for loc in locs]
+
+    def section(self, name: str) -> Any:
+        """A plugin's validated config section."""
+        return self.config.section(name)
+
+    # --- lifecycle ---
+
+    async def upgrade_database(self) -> None:
+        await migrate.upgrade(self.db, self.migration_locations())
+
+    async def start(self, *, start_transports: bool = True) -> None:
+        auto = self.config.core.database.auto_migrate
+        if auto is None:
+            auto = self.db.dialect == "sqlite"
+        if auto:
+            await self.upgrade_database()
+        else:
+            todo = await migrate.pending(self.db, self.migration_locations())
+            if todo:
+                raise ConfigError(
+                    self.config.source, "database", f"{len(todo)} migration(s) not applied",
+                    "back up the database, then run: chatops db upgrade",
+                )
+        await self.hooks.call("chatops_startup", app=self)
+        if start_transports:
+            for transport in self.transports.values():
+                await transport.start()
+        self.started = True
+        await self.outbound.deliver_pending()
+        self.scheduler.start()
+        if not self.clock.fake:
+            await self.scheduler.fire_due()
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        for transport in self.transports.values():
+            try:
+                await transport.stop()
+            except Exception:
+                log.exception("transport %s did not stop cleanly", transport.name)
+        if self.started:
+            await self.hooks.call("chatops_shutdown", app=self)
+        self.started = False
+        await self.db.close()
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move a fake clock forward, firing each due timer at its own due time."""
+        clock = self.clock
+        if not clock.fake:
+            raise RuntimeError("only a fake clock can be advanced")
+        target = clock.now() + delta
+        while True:
+            due = await self.scheduler.next_due()
+            if due is None or due > target:
+                break
+            if due > clock.now():
+                clock.set(due)  # type: ignore[attr-defined]
+            await self.scheduler.fire_due()
+        clock.set(target)  # type: ignore[attr-defined]
+
+    async def latest_stored_time(self) -> datetime | None:
+        """The latest time anything stored was recorded at (a fake clock may not start earlier)."""
+        async with self.db.read() as conn:
+            candidates = [
+                await conn.scalar(select(func.max(events.c.at))),
+                await conn.scalar(select(func.max(timers.c.created_at))),
+                await conn.scalar(select(func.max(timers.c.fired_at))),
+                await conn.scalar(select(func.max(outbox.c.created_at))),
+            ]
+        found = [c for c in candidates if c is not None]
+        if not found:
+            return None
+        return max(found)
+
+    # --- domain events ---
+
+    async def observe_recorded(self, tx: Tx, event: DomainEvent) -> None:
+        for impl in self.hooks.impls("chatops_event_recorded"):
+            scoped = SavepointTx(tx)
+            args = {"tx": scoped, "event": event}
+            _, failure = await self.hooks.guarded(
+                impl.plugin, "chatops_event_recorded", impl.function, *[args[a] for a in impl.argnames]
+            )
+            await scoped.finish(ok=failure is None)
+            if failure is not None:
+                log.error("observer %s of %s rolled back", impl.plugin, event.kind)
+
+    async def observe_committed(self, event: DomainEvent) -> None:
+        await self.hooks.call("chatops_event_committed", app=self, event=event)

@@ -1,0 +1,1 @@
+"""Commands declared once: parsed from text everywhere, rendered as native commands where possible."""

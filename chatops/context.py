@@ -1,0 +1,56 @@
+"""What a command handler gets: who said what, where, and how to answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from chatops.models.chat import Message, MessageRef, Room, User
+from chatops.models.content import Content
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.commands.declare import Command
+    from chatops.transports.base import Transport
+
+
+class UserError(Exception):
+    """A refusal or a mistake the person can fix; the message is sent as the answer."""
+
+
+class CommandContext:
+    """One command invocation.  Plugins only reply, send, and read arguments."""
+
+    __slots__ = ("app", "args", "command", "message", "transport")
+
+    def __init__(self, app: App, message: Message, transport: Transport, command: Command) -> None:
+        self.app = app
+        self.message = message
+        self.transport = transport
+        self.command = command
+        self.args: dict[str, Any] = {}
+
+    @property
+    def sender(self) -> User:
+        return self.message.sender
+
+    @property
+    def room(self) -> Room:
+        return self.message.room
+
+    @property
+    def now(self) -> datetime:
+        return self.app.clock.now()
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.app.tz
+
+    async def reply(self, content: str | Content) -> MessageRef | None:
+        """Answer in the room (and thread) the command came from."""
+        return await self.app.outbound.send(self.message.room.id, content, self.message.thread)
+
+    async def send_direct(self, user: User, content: str | Content) -> MessageRef | None:
+        """Message a person directly (their DM with the bot)."""
+        return await self.app.outbound.send_direct(user, content)

@@ -1,0 +1,48 @@
+"""The host's own plugin: ``!help`` and the console transport.
+
+Registered through the same entry point group as every other plugin.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from chatops.commands import help as helptext
+from chatops.commands.declare import Arg, Command
+from chatops.context import CommandContext
+from chatops.hookspecs import hookimpl
+from chatops.transports.base import TransportFactory
+from chatops.transports.console import ConsoleTransport
+
+
+async def help_command(ctx: CommandContext, topic: str | None = None) -> None:
+    registry = ctx.app.commands
+    prefix = ctx.app.dispatcher.prefix
+    if topic is None:
+        await ctx.reply(helptext.overview(registry, prefix))
+        return
+    text = helptext.topic(registry, prefix, topic)
+    if text is None:
+        near = difflib.get_close_matches(topic.lower(), registry.names(), n=1)
+        hint = f' Did you mean "{prefix}help {near[0]}"?' if near else ""
+        text = f'No help for "{topic}".{hint} See {prefix}help'
+    await ctx.reply(text)
+
+
+HELP = Command(
+    name="help",
+    handler=help_command,
+    args=(Arg("topic", required=False, greedy=True),),
+    help="list commands, or explain one",
+    example="!help incident",
+)
+
+
+@hookimpl
+def chatops_commands() -> list[Command]:
+    return [HELP]
+
+
+@hookimpl
+def chatops_transport_types() -> dict[str, TransportFactory]:
+    return {"console": ConsoleTransport}

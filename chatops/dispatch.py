@@ -1,0 +1,137 @@
+"""From an inbound message to a command handler and back.
+
+The path: de-duplicate -> length check -> tokenize -> look up -> parse
+arguments -> (form, when required arguments are missing and the transport
+can open one) -> permission check -> the plugin's handler, isolated and
+time-bounded -> replies through the outbound queue.  No step does I/O
+except the permission hook (only for commands that need it) and the
+handler itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from chatops.commands.parser import MissingArguments, ParseError, parse_arguments, tokenize
+from chatops.context import CommandContext, UserError
+from chatops.dedup import RecentIds
+from chatops.hooks import PluginFailure
+from chatops.models.chat import Message
+from chatops.permissions import ADMIN, ANYONE, RoleHolders, describe_allowed
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.commands.declare import Command
+    from chatops.transports.base import Transport
+
+log = logging.getLogger("chatops.dispatch")
+
+
+class Dispatcher:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        core = app.config.core
+        self.prefixes = tuple(dict.fromkeys((core.command_prefix, "/")))
+        self.prefix = core.command_prefix
+        self.max_chars = core.max_input_chars
+        self.recent = RecentIds()
+        self.admins = frozenset(core.admins)
+
+    def is_command(self, text: str) -> bool:
+        return text.startswith(self.prefixes)
+
+    async def handle(self, message: Message) -> None:
+        """Handle one inbound message; never raises for anything a user typed."""
+        text = message.text
+        if not text.startswith(self.prefixes) or self.recent.seen(message.event_id):
+            return
+        app = self.app
+        transport = app.transports[message.room.transport]
+        if len(text) > self.max_chars:
+            await app.outbound.send(
+                message.room.id,
+                f"That message is {len(text):,} characters; commands are limited to "
+                f"{self.max_chars:,}. Shorten it, or put long text in a note in several parts.",
+                message.thread,
+            )
+            return
+        try:
+            tokens = tokenize(text[1:])
+        except ParseError as exc:
+            await app.outbound.send(message.room.id, f"Couldn't read that command: {exc}.", message.thread)
+            return
+        if not tokens:
+            return
+        found = app.commands.lookup(tokens, self.prefix)
+        if found.command is None:
+            await app.outbound.send(message.room.id, found.problem, message.thread)
+            return
+        await self.run(CommandContext(app, message, transport, found.command), found.rest)
+
+    async def run(self, ctx: CommandContext, tokens: list[str]) -> None:
+        command = ctx.command
+        try:
+            ctx.args = parse_arguments(command, tokens, ctx)
+        except MissingArguments as exc:
+            if command.form is not None and ctx.transport.capabilities.modals:
+                await ctx.transport.open_form(ctx, command.form)
+                return
+            await ctx.reply(self.usage(command, str(exc)))
+            return
+        except ParseError as exc:
+            await ctx.reply(self.usage(command, str(exc)))
+            return
+        except UserError as exc:
+            await ctx.reply(str(exc))
+            return
+        if command.permission is not None and not await self.permitted(ctx, command):
+            return
+        result, failure = await self.app.hooks.guarded(
+            command.plugin, f"command {command.full_name}", self._invoke, ctx
+        )
+        if failure is not None:
+            await self.report_failure(ctx, failure)
+
+    async def _invoke(self, ctx: CommandContext) -> Any:
+        try:
+            return await ctx.command.handler(ctx, **ctx.args)
+        except UserError as exc:
+            await ctx.reply(str(exc))
+            return None
+
+    def usage(self, command: Command, problem: str) -> str:
+        line = f"Usage: {command.usage(self.prefix)}"
+        if command.example:
+            line += f"   — e.g. {command.example}"
+        return f"{problem[0].upper()}{problem[1:]}.\n{line}"
+
+    async def permitted(self, ctx: CommandContext, command: Command) -> bool:
+        permission = command.permission
+        assert permission is not None
+        allowed = self.app.config.core.permissions.get(permission.name, list(permission.default_roles))
+        if ANYONE in allowed or (ADMIN in allowed and ctx.sender.id in self.admins):
+            return True
+        roles: dict[str, RoleHolders] = {}
+        for part in await self.app.hooks.call(
+            "chatops_context_roles", on_failure=self.failure_reporter(ctx), ctx=ctx
+        ):
+            roles.update(part)
+        for role in allowed:
+            info = roles.get(role)
+            if info is not None and any(u.id == ctx.sender.id for u in info.holders):
+                return True
+        await ctx.reply(f"Only {describe_allowed(allowed, roles)} can {permission.action}.")
+        return False
+
+    def failure_reporter(self, ctx: CommandContext) -> Any:
+        async def report(failure: PluginFailure) -> None:
+            await self.report_failure(ctx, failure)
+
+        return report
+
+    async def report_failure(self, ctx: CommandContext, failure: PluginFailure) -> None:
+        try:
+            await ctx.reply(failure.describe())
+        except Exception:
+            log.exception("could not report a plugin failure")

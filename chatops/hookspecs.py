@@ -1,0 +1,176 @@
+"""Every hook of chatops, in one module, grouped by lifecycle.
+
+Each hook's docstring says when it runs, what it receives and how results
+combine: *collected* hooks return a list of every plugin's non-None result
+(in plugin order); *first-result* hooks stop at the first non-None value.
+
+Hook implementations may be plain functions or ``async def``: the host's
+``chatops.hooks.HookRunner`` awaits each result, isolates each plugin (an
+exception or a timeout is logged, reported, and the other plugins still
+run) and applies first-result semantics to the awaited values.  Only the
+hooks called at start-up (config models, migrations, transports, commands,
+timer handlers, web routes) must be synchronous.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from aiohttp import web
+    from pydantic import BaseModel
+
+    from chatops.app import App
+    from chatops.commands.declare import Command, CommandGroup
+    from chatops.context import CommandContext
+    from chatops.events import DomainEvent
+    from chatops.permissions import RoleHolders
+    from chatops.scheduler import TimerHandler
+    from chatops.storage.db import Tx
+    from chatops.transports.base import TransportFactory
+
+PROJECT = "chatops"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- Start-up: declarations (synchronous, called once while the app is built) ---
+
+
+@hookspec
+def chatops_config_models() -> dict[str, type[BaseModel]]:  # type: ignore[empty-body]
+    """Config sections this plugin reads: ``{"severity": SeverityConfig}``.
+
+    Called once while the configuration is loaded.  The YAML section (and the
+    ``CHATOPS_<SECTION>__<KEY>`` environment variables) under each name are
+    validated by the model; an error names the file, the key and the fix.
+    Collected; two plugins claiming one section is a configuration error.
+    """
+
+
+@hookspec
+def chatops_migration_locations() -> list[str]:  # type: ignore[empty-body]
+    """Directories of Alembic revision files for this plugin's own tables.
+
+    Each plugin's revisions form their own branch (``branch_labels``) that
+    depends on the core branch; ``chatops db upgrade`` applies every head.
+    Collected.
+    """
+
+
+@hookspec
+def chatops_transport_types() -> dict[str, TransportFactory]:  # type: ignore[empty-body]
+    """Transport classes by name (``{"console": ConsoleTransport}``).
+
+    The ``transports:`` config section names which ones ``chatops run``
+    starts.  Collected; a later plugin may not silently replace a name.
+    """
+
+
+@hookspec
+def chatops_commands() -> list[Command | CommandGroup]:  # type: ignore[empty-body]
+    """Chat commands this plugin declares.
+
+    Groups with the same name merge, so a plugin can add ``!incident sev``
+    to the group another plugin declared.  Collected; two declarations of
+    the same (group, subcommand) are a start-up error naming both plugins.
+    """
+
+
+@hookspec
+def chatops_timer_handlers() -> dict[str, TimerHandler]:  # type: ignore[empty-body]
+    """Handlers for durable timers, by timer kind.
+
+    A handler runs as ``await handler(tx, timer)`` inside the transaction
+    that claims the timer, so what it writes (including messages queued
+    with ``tx.send``) commits together with the claim: a timer fires once.
+    Collected.
+    """
+
+
+@hookspec
+def chatops_web_routes(app: App) -> list[web.AbstractRouteDef]:  # type: ignore[empty-body]
+    """aiohttp route definitions this plugin serves on the app's web server.
+
+    Called once when the web server is built.  Collected.
+    """
+
+
+# --- Lifecycle ---
+
+
+@hookspec
+async def chatops_startup(app: App) -> None:
+    """The app has its database, scheduler and commands; transports start next.
+
+    Plugins prepare what they need.  Collected (results ignored); a plugin
+    that fails here is reported and the others still start.
+    """
+
+
+@hookspec
+async def chatops_shutdown(app: App) -> None:
+    """The app is stopping; transports have stopped.  Collected."""
+
+
+# --- Commands ---
+
+
+@hookspec
+async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] | None:
+    """Roles that exist in this command's context, with their holders.
+
+    The command layer checks a command's permission against these (plus
+    ``admin`` from config and ``anyone``) before the handler runs, and names
+    the holders when it refuses.  Example: inside an incident room the roles
+    plugin returns ``{"ic": RoleHolders(label="Incident Commander", holders=(alice,))}``.
+    Collected and merged.
+    """
+
+
+# --- Domain events ---
+
+
+@hookspec
+async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
+    """A domain event was just written, inside the transaction that wrote it.
+
+    React here with durable writes that must commit together with the
+    event (schedule or cancel a timer, queue a message with ``tx.send``).
+    A failing observer is rolled back alone and reported.  Collected.
+    """
+
+
+@hookspec
+async def chatops_event_committed(app: App, event: DomainEvent) -> None:
+    """A domain event has been committed.  Observe it without writing to it.
+
+    Runs after the commit, in the task that recorded the event, so a chat
+    command's reply follows its observers.  Collected.
+    """
+
+
+@hookspec
+async def chatops_export(app: App) -> dict[str, Any] | None:
+    """Sections for ``chatops export`` (``{"incidents": [...]}``).  Collected and merged."""
+
+
+# --- Incident domain (declared here so that every hook lives in one module) ---
+
+
+@hookspec(firstresult=True)
+def chatops_severity_scale(app: App) -> Any:
+    """The severity scale in force (a ``chatops_plugins.incident.domain.SeverityScale``).
+
+    First result wins: an organisation's plugin can replace the built-in scale.
+    """
+
+
+@hookspec
+async def chatops_incident_status_lines(app: App, incident: Any) -> list[str] | None:
+    """Lines a plugin adds to an incident's status (roles, next update due, ...).
+
+    ``incident`` is a ``chatops_plugins.incident.domain.Incident``.  Collected, in plugin order.
+    """

@@ -1,0 +1,1 @@
+"""The typed, serialisable chat model shared by every transport and plugin."""

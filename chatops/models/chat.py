@@ -1,0 +1,89 @@
+"""Chat model: people, rooms, messages and references to them.
+
+Every id is an opaque string prefixed by the transport (``console:alice``,
+``matrix:!abc:example.org``) so that it can be stored in the database and
+survive a restart.  No live SDK object ever appears here.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def transport_of(opaque_id: str) -> str:
+    """The transport name an opaque id belongs to (``console:alice`` -> ``console``)."""
+    return opaque_id.split(":", 1)[0]
+
+
+class User(_Frozen):
+    """A person (or bot) as a transport knows them."""
+
+    id: str
+    name: str
+
+    @property
+    def transport(self) -> str:
+        return transport_of(self.id)
+
+
+class Room(_Frozen):
+    """A place where messages are exchanged: channel, room, or a direct chat."""
+
+    id: str
+    name: str
+    direct: bool = False
+    private: bool = False
+
+    @property
+    def transport(self) -> str:
+        return transport_of(self.id)
+
+
+class ThreadRef(_Frozen):
+    """A thread inside a room, on transports that have threads."""
+
+    room_id: str
+    id: str
+
+
+class MessageRef(_Frozen):
+    """A message already posted, for editing, pinning or replying in its thread."""
+
+    room_id: str
+    id: str
+
+
+class Message(_Frozen):
+    """One inbound message.
+
+    ``event_id`` is the platform's own id for the event; a transport that
+    delivers the same event twice gives the same ``event_id`` and the
+    dispatcher handles it once.
+    """
+
+    event_id: str
+    room: Room
+    sender: User
+    text: str
+    thread: ThreadRef | None = None
+
+
+class Capabilities(_Frozen):
+    """What a transport can do.  Plugins ask this instead of naming platforms."""
+
+    threads: bool = False
+    buttons: bool = False
+    modals: bool = False
+    edits: bool = False
+    reactions: bool = False
+    native_commands: bool = False
+    ephemeral: bool = False
+    create_rooms: bool = True
+    pins: bool = False
+    topics: bool = True
+    direct_messages: bool = True
+    markdown: bool = False

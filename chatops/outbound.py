@@ -1,0 +1,115 @@
+"""Outbound messages: one ordered queue per room, and a durable outbox.
+
+Replies go straight to the transport under a per-room lock, which keeps a
+room's messages in order without a queue hop on the hot path.  Messages
+that must survive a crash (reminders, announcements made by timers) are
+``queue``d as outbox rows inside the caller's transaction and delivered
+after its commit; rows still unsent at start-up are delivered then.  The
+window left: a crash after the transport accepted a message and before
+its row is marked sent delivers it again after restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select, update
+
+from chatops.models.chat import MessageRef, ThreadRef, User, transport_of
+from chatops.models.content import Content, as_content
+from chatops.storage.tables import outbox
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.storage.db import Tx
+
+log = logging.getLogger("chatops.outbound")
+
+
+class Outbound:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._delivering = asyncio.Lock()
+
+    def _lock(self, room_id: str) -> asyncio.Lock:
+        lock = self._locks.get(room_id)
+        if lock is None:
+            lock = self._locks[room_id] = asyncio.Lock()
+        return lock
+
+    async def send(
+        self, room_id: str, content: str | Content, thread: ThreadRef | None = None
+    ) -> MessageRef | None:
+        """Send now, in order with the room's other messages.  Failures are logged, not raised."""
+        transport = self.app.transports.get(transport_of(room_id))
+        if transport is None:
+            log.error("no transport for room %s", room_id)
+            return None
+        body = as_content(content)
+        async with self._lock(room_id):
+            try:
+                return await transport.send(room_id, body, thread)
+            except Exception:
+                log.exception("sending to %s failed", room_id)
+                return None
+
+    async def send_direct(self, user: User, content: str | Content) -> MessageRef | None:
+        transport = self.app.transports.get(user.transport)
+        if transport is None:
+            log.error("no transport for user %s", user.id)
+            return None
+        room = await transport.direct_room(user)
+        return await self.send(room.id, content)
+
+    async def queue(
+        self, tx: Tx, room_id: str, content: str | Content, thread: ThreadRef | None = None
+    ) -> None:
+        """Store a message in ``tx``; it is sent once the transaction commits."""
+        await tx.execute(
+            insert(outbox).values(
+                room_id=room_id,
+                thread_id=thread.id if thread else None,
+                content=as_content(content).model_dump(mode="json"),
+                created_at=self.app.clock.now(),
+                attempts=0,
+            )
+        )
+        tx.after_commit(self.deliver_pending)
+
+    async def deliver_pending(self) -> int:
+        """Send every unsent outbox row, oldest first; mark each sent."""
+        sent = 0
+        async with self._delivering:
+            async with self.app.db.read() as conn:
+                rows = (
+                    await conn.execute(
+                        select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id)
+                    )
+                ).all()
+            for row in rows:
+                ok = await self._deliver(row)
+                await self.app.db.write(lambda tx, row=row, ok=ok: self._mark(tx, row.id, ok))
+                sent += ok
+        return sent
+
+    async def _deliver(self, row: Any) -> bool:
+        transport = self.app.transports.get(transport_of(row.room_id))
+        if transport is None:
+            return False
+        thread = ThreadRef(room_id=row.room_id, id=row.thread_id) if row.thread_id else None
+        async with self._lock(row.room_id):
+            try:
+                await transport.send(row.room_id, Content.model_validate(row.content), thread)
+                return True
+            except Exception:
+                log.exception("delivering outbox message %s failed", row.id)
+                return False
+
+    async def _mark(self, tx: Tx, row_id: int, ok: bool) -> None:
+        values: dict[str, Any] = {"attempts": outbox.c.attempts + 1}
+        if ok:
+            values["sent_at"] = self.app.clock.now()
+        await tx.execute(update(outbox).where(outbox.c.id == row_id).values(**values))

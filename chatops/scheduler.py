@@ -1,0 +1,170 @@
+"""Durable timers: rows with a due time and an idempotency key, fired once.
+
+A timer is claimed and its handler run inside one write transaction, so the
+claim and whatever the handler stores (including messages queued with
+``tx.send``, delivered after the commit) land together: a restart neither
+loses a pending timer nor fires a fired one again.  On PostgreSQL the claim
+uses ``FOR UPDATE SKIP LOCKED`` so replicas never take the same timer.
+
+On a real clock a background loop sleeps until the next due time (woken
+early when an earlier timer is scheduled).  On a fake clock nothing fires
+until ``App.advance`` moves time, which fires each due timer at its own
+due time, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, insert, select, update
+
+from chatops.storage.db import SavepointTx
+from chatops.storage.tables import timers
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.storage.db import Tx
+
+log = logging.getLogger("chatops.scheduler")
+
+
+@dataclass(frozen=True, slots=True)
+class Timer:
+    id: int
+    key: str
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+
+
+TimerHandler = Callable[["Tx", Timer], Awaitable[None]]
+
+
+class Scheduler:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.handlers: dict[str, TimerHandler] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.fired = 0
+
+    async def schedule(
+        self, tx: Tx, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None
+    ) -> None:
+        """Arm the timer ``key`` (re-arming it if it exists) in the caller's transaction."""
+        values = {"kind": kind, "due_at": due_at, "payload": payload or {}, "state": "pending"}
+        found = await tx.execute(select(timers.c.id).where(timers.c.key == key))
+        row = found.first()
+        if row is None:
+            await tx.execute(
+                insert(timers).values(key=key, created_at=self.app.clock.now(), **values)
+            )
+        else:
+            await tx.execute(
+                update(timers).where(timers.c.id == row.id).values(fired_at=None, error=None, **values)
+            )
+        tx.after_commit(self._after_change)
+
+    async def cancel(self, tx: Tx, key: str) -> None:
+        await tx.execute(
+            update(timers)
+            .where(timers.c.key == key, timers.c.state == "pending")
+            .values(state="cancelled")
+        )
+
+    async def pending(self, key: str) -> Timer | None:
+        async with self.app.db.read() as conn:
+            row = (
+                await conn.execute(select(timers).where(timers.c.key == key, timers.c.state == "pending"))
+            ).first()
+        return None if row is None else _timer(row)
+
+    async def _after_change(self) -> None:
+        self._wake.set()
+
+    async def next_due(self) -> datetime | None:
+        async with self.app.db.read() as conn:
+            return await conn.scalar(select(func.min(timers.c.due_at)).where(timers.c.state == "pending"))  # type: ignore[no-any-return]
+
+    async def fire_due(self) -> int:
+        """Fire every timer due now, oldest first; return how many fired."""
+        count = 0
+        while await self.app.db.write(self._fire_one):
+            count += 1
+        return count
+
+    async def _fire_one(self, tx: Tx) -> bool:
+        now = self.app.clock.now()
+        query = (
+            select(timers)
+            .where(timers.c.state == "pending", timers.c.due_at <= now)
+            .order_by(timers.c.due_at, timers.c.id)
+            .limit(1)
+        )
+        if tx.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        row = (await tx.execute(query)).first()
+        if row is None:
+            return False
+        timer = _timer(row)
+        # Claim first: the handler may re-arm its own key in this transaction.
+        await tx.execute(update(timers).where(timers.c.id == timer.id).values(state="done", fired_at=now))
+        handler = self.handlers.get(timer.kind)
+        error: str | None = None
+        if handler is None:
+            error = f"no handler for timer kind {timer.kind!r}"
+        else:
+            scoped = SavepointTx(tx)
+            _, failure = await self.app.hooks.guarded(
+                "timer", f"timer {timer.kind}", handler, scoped, timer
+            )
+            await scoped.finish(ok=failure is None)
+            if failure is not None:
+                error = failure.describe()
+        if error is not None:
+            log.error("timer %s failed: %s", timer.key, error)
+            await tx.execute(
+                update(timers).where(timers.c.id == timer.id, timers.c.state == "done").values(state="failed", error=error)
+            )
+        self.fired += 1
+        return True
+
+    def start(self) -> None:
+        if not self.app.clock.fake and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="chatops-scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await self.fire_due()
+                due = await self.next_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler pass failed; retrying in 5 s")
+                due = None
+                await asyncio.sleep(5)
+                continue
+            if due is None:
+                await self._wake.wait()
+            else:
+                await self.app.clock.sleep_until(due, self._wake)
+
+
+def _timer(row: Any) -> Timer:
+    return Timer(id=row.id, key=row.key, kind=row.kind, due_at=row.due_at, payload=dict(row.payload))

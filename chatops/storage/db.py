@@ -1,0 +1,212 @@
+"""The database: concurrent reads, and writes batched into group commits.
+
+Every write is a *job*: ``async def job(tx) -> result``.  Jobs submitted
+while a commit is in progress are run together in the next transaction,
+each inside its own SAVEPOINT (one failing job is rolled back alone), and
+all are acknowledged after that single commit.  Fifty responders typing
+notes at once cost one commit, not fifty; a job's caller still hears back
+only once its rows are durable.  On SQLite this is also the single-writer
+path, so writers never fight over the database lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.models.chat import ThreadRef
+    from chatops.models.content import Content
+
+log = logging.getLogger("chatops.storage")
+T = TypeVar("T")
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class DatabaseURLError(ValueError):
+    pass
+
+
+def async_url(url: str) -> str:
+    """``sqlite:///x.db`` -> ``sqlite+aiosqlite:///x.db``; ``postgresql://`` -> asyncpg."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseURLError(
+            f"not a database URL: {url!r} (use sqlite:///./chatops.db or postgresql://user@host/db)"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        return str(parsed.set(drivername="sqlite+aiosqlite"))
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
+    raise DatabaseURLError(f"unsupported database {backend!r}: use sqlite:/// or postgresql://")
+
+
+class Tx:
+    """One write job's view of the transaction: a connection and after-commit actions."""
+
+    __slots__ = ("_after", "app", "conn")
+
+    def __init__(self, conn: AsyncConnection, app: App | None) -> None:
+        self.conn = conn
+        self.app = app
+        self._after: list[AfterCommit] = []
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        return await self.conn.execute(statement, params)
+
+    def after_commit(self, action: AfterCommit) -> None:
+        """Run ``action`` once the transaction has committed (in the job's caller)."""
+        self._after.append(action)
+
+    async def send(self, room_id: str, content: str | Content, thread: ThreadRef | None = None) -> None:
+        """Queue a chat message that is stored with this transaction and sent after it."""
+        if self.app is None:
+            raise RuntimeError("this transaction has no app to send through")
+        await self.app.outbound.queue(self, room_id, content, thread)
+
+
+class SavepointTx(Tx):
+    """A Tx for one observer: opens a SAVEPOINT on its first statement only.
+
+    Observers that ignore an event cost nothing; one that writes and then
+    fails is rolled back alone (``finish(ok=False)``), and its after-commit
+    actions are dropped.
+    """
+
+    __slots__ = ("_parent", "_savepoint")
+
+    def __init__(self, parent: Tx) -> None:
+        super().__init__(parent.conn, parent.app)
+        self._parent = parent
+        self._savepoint: Any = None
+
+    async def execute(self, statement: Any, params: Any = None) -> Any:
+        if self._savepoint is None:
+            self._savepoint = await self.conn.begin_nested()
+        return await self.conn.execute(statement, params)
+
+    async def finish(self, ok: bool) -> None:
+        if self._savepoint is not None:
+            if ok:
+                await self._savepoint.commit()
+            else:
+                await self._savepoint.rollback()
+        if ok:
+            self._parent._after.extend(self._after)
+
+
+class Database:
+    def __init__(self, url: str, *, synchronous: str = "NORMAL", app: App | None = None) -> None:
+        self.url = async_url(url)
+        self.app = app
+        self.dialect = make_url(self.url).get_backend_name()
+        self.engine: AsyncEngine = create_async_engine(self.url, **self._engine_options())
+        if self.dialect == "sqlite":
+            self._sqlite_setup(synchronous)
+        self._pending: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.commits = 0
+
+    def _engine_options(self) -> dict[str, Any]:
+        if self.dialect == "sqlite":
+            return {"pool_size": 8, "max_overflow": 8}
+        return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+
+    def _sqlite_setup(self, synchronous: str) -> None:
+        # pysqlite's own transaction handling breaks SAVEPOINTs; take it over
+        # (the SQLAlchemy-documented recipe) and start write transactions
+        # IMMEDIATE so a writer never fails to upgrade a read lock.
+        sync_engine = self.engine.sync_engine
+
+        @event.listens_for(sync_engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+        @event.listens_for(sync_engine, "begin")
+        def _begin(conn: Any) -> None:
+            writer = conn.get_execution_options().get("chatops_writer", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading (its transaction is rolled back at the end)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def write(self, job: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run ``job`` in the next group commit; return its result once committed."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending.append((job, future))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain())
+        result, after = await future
+        for action in after:
+            await action()
+        return result  # type: ignore[no-any-return]
+
+    async def _drain(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                await self._commit_batch(batch)
+        finally:
+            self._writer = None
+
+    async def _commit_batch(
+        self, batch: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future[Any]]]
+    ) -> None:
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None, list[AfterCommit]]] = []
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(chatops_writer=True)
+                async with conn.begin():
+                    for job, future in batch:
+                        tx = Tx(conn, self.app)
+                        try:
+                            if len(batch) == 1:
+                                result = await job(tx)
+                            else:
+                                async with conn.begin_nested():
+                                    result = await job(tx)
+                            outcomes.append((future, result, None, tx._after))
+                        except Exception as exc:
+                            if len(batch) == 1:
+                                raise
+                            outcomes.append((future, None, exc, []))
+            self.commits += 1
+        except BaseException as exc:
+            for _job, future in batch:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("write cancelled"))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for future, result, error, after in outcomes:
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result((result, after))
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
+        await self.engine.dispose()

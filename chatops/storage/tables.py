@@ -1,0 +1,60 @@
+"""The core's own tables: timers, domain events, outbox, transport cursors.
+
+Plugins keep their tables in their own ``MetaData`` and migrations.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+
+from chatops.storage.types import UTCDateTime
+
+metadata = MetaData()
+
+timers = Table(
+    "chatops_timers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("kind", String(100), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(20), nullable=False),  # pending | done | failed | cancelled
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("fired_at", UTCDateTime, nullable=True),
+    Column("error", Text, nullable=True),
+)
+Index("ix_chatops_timers_pending", timers.c.state, timers.c.due_at)
+
+events = Table(
+    "chatops_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("stream", String(100), nullable=False),
+    Column("kind", String(100), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("data", JSON, nullable=False),
+)
+Index("ix_chatops_events_stream", events.c.stream, events.c.id)
+
+outbox = Table(
+    "chatops_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("room_id", String(255), nullable=False),
+    Column("thread_id", String(255), nullable=True),
+    Column("content", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+)
+Index("ix_chatops_outbox_unsent", outbox.c.sent_at, outbox.c.id)
+
+cursors = Table(
+    "chatops_cursors",
+    metadata,
+    Column("transport", String(100), primary_key=True),
+    Column("cursor", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,94 @@
+"""An in-process fake transport with configurable capabilities."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
+from chatops.models.content import Content, Form, render_text
+from chatops.transports.base import Transport
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.context import CommandContext
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message the bot sent through the fake transport."""
+
+    room: str
+    text: str
+    content: Content
+    thread: ThreadRef | None = None
+
+    def __contains__(self, needle: str) -> bool:
+        return needle in self.text
+
+
+class FakeTransport(Transport):
+    """Records what the bot sends; ``say`` delivers a message as a person."""
+
+    def __init__(
+        self,
+        app: App,
+        name: str = "test",
+        config: dict[str, Any] | None = None,
+        capabilities: Capabilities | None = None,
+    ) -> None:
+        super().__init__(app, name, config or {})
+        if capabilities is not None:
+            self.capabilities = capabilities
+        self.sent: list[Sent] = []
+        self.rooms: dict[str, Room] = {}
+        self.topics: dict[str, str] = {}
+        self.invited: dict[str, list[str]] = {}
+        self.forms: list[tuple[str, Form]] = []
+        self._ids = itertools.count(1)
+
+    def room(self, name: str) -> Room:
+        room_id = f"{self.name}:{name}"
+        if room_id not in self.rooms:
+            self.rooms[room_id] = Room(id=room_id, name=name, direct=name.startswith("@"))
+        return self.rooms[room_id]
+
+    def message(self, text: str, user: str = "you", room: str = "lobby", event_id: str | None = None) -> Message:
+        return Message(
+            event_id=event_id or f"evt-{next(self._ids)}",
+            room=self.room(room),
+            sender=self.user(user),
+            text=text,
+        )
+
+    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+        name = self.rooms[room_id].name if room_id in self.rooms else room_id.split(":", 1)[1]
+        self.sent.append(Sent(room=name, text=render_text(content), content=content, thread=thread))
+        return MessageRef(room_id=room_id, id=str(next(self._ids)))
+
+    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
+        room = self.room(name)
+        if private:
+            room = self.rooms[room.id] = room.model_copy(update={"private": True})
+        self.topics[room.id] = topic
+        self.invited[name] = [u.id for u in invite]
+        return room
+
+    async def set_topic(self, room_id: str, topic: str) -> None:
+        self.topics[room_id] = topic
+
+    async def direct_room(self, user: User) -> Room:
+        return self.room(f"@{user.name}")
+
+    def resolve_mention(self, token: str) -> User | None:
+        if not token.startswith("@") or len(token) < 2:
+            return None
+        return self.user(token[1:])
+
+    async def open_form(self, ctx: CommandContext, form: Form) -> None:
+        self.forms.append((ctx.room.name, form))
+
+    def topic(self, room: str) -> str:
+        return self.topics.get(f"{self.name}:{room}", "")

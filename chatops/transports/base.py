@@ -1,0 +1,74 @@
+"""The transport API every adapter implements.
+
+A transport turns platform payloads into ``Message`` objects and hands them
+to ``app.dispatcher.handle``; it renders ``Content`` back in the platform's
+own format, degrading what it cannot show.  It owns platform deadlines
+(acknowledging before plugin code runs) and declares its ``Capabilities``.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from chatops.models.chat import Capabilities, MessageRef, Room, ThreadRef, User
+from chatops.models.content import Content, Form
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.context import CommandContext
+
+TransportFactory = Callable[["App", str, dict[str, Any]], "Transport"]
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    """``Checkout API errors!`` -> ``checkout-api-errors`` (room-name safe)."""
+    slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
+    return slug[:limit].rstrip("-") or "incident"
+
+
+class Transport(ABC):
+    """Base of every transport.  ``name`` prefixes every id it makes."""
+
+    capabilities = Capabilities()
+
+    def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
+        self.app = app
+        self.name = name
+        self.config = config
+
+    def user(self, local_id: str, display: str | None = None) -> User:
+        return User(id=f"{self.name}:{local_id}", name=display or local_id)
+
+    async def start(self) -> None:
+        """Connect and begin delivering inbound messages to ``app.dispatcher``."""
+
+    async def stop(self) -> None:
+        """Disconnect; no inbound message is delivered afterwards."""
+
+    @abstractmethod
+    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+        """Post ``content`` in a room (or thread); return a reference to it."""
+
+    @abstractmethod
+    async def create_room(
+        self, name: str, topic: str, *, private: bool, invite: Sequence[User]
+    ) -> Room:
+        """Create a room (an incident room) and invite people into it."""
+
+    async def set_topic(self, room_id: str, topic: str) -> None:
+        """Set a room's topic, where the platform has topics."""
+
+    @abstractmethod
+    async def direct_room(self, user: User) -> Room:
+        """The direct-message room between the bot and ``user``."""
+
+    @abstractmethod
+    def resolve_mention(self, token: str) -> User | None:
+        """A person from how they are mentioned in text (``@alice``), or None."""
+
+    async def open_form(self, ctx: CommandContext, form: Form) -> None:
+        """Open ``form`` as the command's first response (capability ``modals``)."""
+        raise NotImplementedError

@@ -1,0 +1,48 @@
+"""The app's web server: ``/healthz`` plus the routes plugins add."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from chatops.app import App
+
+APP_KEY: web.AppKey[App] = web.AppKey("chatops_app")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    app = request.app[APP_KEY]
+    return web.json_response({"status": "ok" if app.started else "starting"})
+
+
+def build_web_app(app: App) -> web.Application:
+    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app[APP_KEY] = app
+    web_app.router.add_get("/healthz", healthz)
+    for _plugin, routes in app.hooks.call_sync("chatops_web_routes", app=app):
+        web_app.router.add_routes(routes)
+    return web_app
+
+
+class WebServer:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.runner: web.AppRunner | None = None
+        self.port: int | None = None
+
+    async def start(self, host: str, port: int) -> int:
+        self.runner = web.AppRunner(build_web_app(self.app), access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, host, port)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else port
+        return self.port
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None

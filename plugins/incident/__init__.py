@@ -1,0 +1,42 @@
+"""Built-in plugin ``incident``: declare incidents, move them through their states, keep the record.
+
+Statuses: investigating -> identified -> mitigated -> resolved (reopen on a
+regression).  The severity scale comes from ``chatops_severity_scale`` (the
+``severity`` plugin); role holders are stored here and managed by the
+``roles`` plugin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from chatops import CommandGroup, hookimpl
+from chatops_plugins.incident import export, lookup
+from chatops_plugins.incident.commands import incident
+from chatops_plugins.incident.config import IncidentConfig
+
+if TYPE_CHECKING:
+    from chatops.app import App
+
+
+@hookimpl
+def chatops_config_models() -> dict[str, type[BaseModel]]:
+    return {"incident": IncidentConfig}
+
+
+@hookimpl
+def chatops_migration_locations() -> list[str]:
+    return [str(Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def chatops_commands() -> list[CommandGroup]:
+    return [incident]
+
+
+@hookimpl
+async def chatops_export(app: App) -> dict[str, Any]:
+    return {"incidents": await export.export_incidents(app, lookup.scale_of(app))}

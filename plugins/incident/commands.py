@@ -1,0 +1,444 @@
+"""``!incident`` commands for the lifecycle: declare, progress, resolve, reopen, and the record."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
+from chatops.clock import format_duration, parse_instant
+from chatops.models.content import Form, FormField
+from chatops.storage.db import Tx
+from chatops.timefmt import local_time, relative
+from chatops.transports.base import slugify
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.config import IncidentConfig
+from chatops_plugins.incident.domain import (
+    EarlyResolve,
+    Incident,
+    Refused,
+    Status,
+    advance,
+    monitoring_until,
+    next_update_due,
+    reopen,
+)
+from chatops_plugins.incident.events import (
+    HypothesisSet,
+    IncidentDeclared,
+    NoteAdded,
+    RoleAssigned,
+    RoomCreated,
+    ServiceAdded,
+    StatusChanged,
+    TagAdded,
+    UpdatePosted,
+    stream_of,
+)
+from chatops_plugins.incident.render import status_text, topic
+
+log = logging.getLogger("chatops.incident")
+
+incident = CommandGroup("incident", help="declare and run incidents")
+
+DECLARE = Permission("incident.declare", ("anyone",), "declare incidents")
+RECORD = Permission("incident.record", ("anyone",), "add notes, hypotheses, tags and services")
+UPDATE = Permission("incident.update", ("ic", "tech-lead", "admin"), "post updates")
+PROGRESS = Permission("incident.progress", ("ic", "tech-lead", "admin"), "mark an incident identified or mitigated")
+RESOLVE = Permission("incident.resolve", ("ic", "admin"), "resolve, force-resolve or reopen an incident")
+
+ID = Option("--id", lookup.incident_id, help="the incident (42 or INC-42); implied in its room", metavar="N")
+
+
+def instant(raw: str, ctx: CommandContext) -> datetime:
+    return parse_instant(raw, ctx.now, ctx.tz)
+
+
+def config(ctx: CommandContext) -> IncidentConfig:
+    section: IncidentConfig = ctx.app.section("incident")
+    return section
+
+
+async def announce(ctx: CommandContext, inc: Incident, text: str) -> None:
+    """Answer where the command was typed, and tell the incident room too."""
+    await ctx.reply(text)
+    if inc.room_id and inc.room_id != ctx.room.id:
+        await ctx.app.outbound.send(inc.room_id, f"{text} (by @{ctx.sender.name})")
+
+
+async def refresh_topic(ctx: CommandContext, inc: Incident) -> None:
+    if not inc.room_id:
+        return
+    async with ctx.app.db.read() as conn:
+        ic = (await store.roles(conn, inc.id)).get("ic")
+    transport = ctx.app.transports.get(inc.room_id.split(":", 1)[0])
+    if transport is not None and transport.capabilities.topics:
+        try:
+            await transport.set_topic(inc.room_id, topic(inc, lookup.scale_of(ctx.app), ic.name if ic else None))
+        except Exception:  # a topic is cosmetic; never fail the command for it
+            pass
+
+
+@incident.command(
+    "declare",
+    Arg("title", greedy=True, help="what is wrong, as users see it"),
+    Option("--sev", lookup.severity, help="severity (default: the configured default)", metavar="LEVEL"),
+    Option("--started", instant, help="when impact began (14:02, ISO 8601, or '20m ago')", metavar="TIME"),
+    Option("--private", is_flag=True, help="invite-only room; listed only to participants"),
+    Option("--near-miss", is_flag=True, help="caught before users were affected"),
+    Option("--tag", multiple=True, metavar="TAG"),
+    Option("--service", multiple=True, metavar="SERVICE"),
+    help="declare an incident and open its room",
+    example='!incident declare "Checkout API errors" --sev 2',
+    permission=DECLARE,
+    form=Form(
+        title="Declare an incident",
+        command="incident declare",
+        fields=(FormField(name="title", label="What is wrong?"), FormField(name="sev", label="Severity", required=False)),
+    ),
+)
+async def declare(
+    ctx: CommandContext,
+    title: str,
+    sev: int | None,
+    started: datetime | None,
+    private: bool,
+    near_miss: bool,
+    tag: list[str],
+    service: list[str],
+) -> None:
+    settings = config(ctx)
+    scale = lookup.scale_of(ctx.app)
+    if len(title) > settings.max_title_chars:
+        raise UserError(f"Titles are limited to {settings.max_title_chars} characters; put detail in a note.")
+    now = ctx.now
+    if started is not None and started > now:
+        raise UserError(f"--started {local_time(started, ctx.tz, now)} is in the future; use when impact began.")
+    severity = sev if sev is not None else scale.default
+    sender = ctx.sender
+
+    async def write(tx: Tx) -> Incident:
+        new_id = await store.create(
+            tx, title=title, severity=severity, status=Status.INVESTIGATING.value, private=private,
+            near_miss=near_miss, declared_at=now, declared_by=sender.id, detected_at=now,
+            started_at=started, room_name="", origin_room_id=ctx.room.id,
+            tags=sorted(set(tag)), services=sorted(set(service)),
+        )
+        room_name = f"{settings.room_prefix}-{new_id}-{slugify(title)}"
+        created = await store.get(tx, new_id)
+        assert created is not None
+        created = replace(created, room_name=room_name)
+        await store.save(tx, created)
+        await store.record(tx, IncidentDeclared(
+            stream=stream_of(new_id), at=now, actor=sender.id, incident_id=new_id, title=title,
+            severity=severity, severity_confirmed=sev is not None, private=private, near_miss=near_miss,
+            started_at=started, tags=sorted(set(tag)), services=sorted(set(service)),
+            origin_room_id=ctx.room.id,
+        ))
+        if settings.declarer_is_ic:
+            await store.set_role(tx, new_id, "ic", sender)
+            await store.record(tx, RoleAssigned(
+                stream=stream_of(new_id), at=now, actor=sender.id, incident_id=new_id,
+                role="ic", role_label="Incident Commander", user_id=sender.id, user_name=sender.name,
+            ))
+        return created
+
+    inc = await ctx.app.db.write(write)
+    inc = await _open_room(ctx, inc)
+    lines = [f'{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
+    roles_line = await ctx.app.hooks.call("chatops_incident_status_lines", app=ctx.app, incident=inc)
+    lines.extend(line for part in roles_line for line in part)
+    lines.append(f"Room: {inc.room_name}" if inc.room_id else "Room: not created (see the log); use --id " + str(inc.id))
+    due = next_update_due(inc, scale)
+    hint = f"Assign roles: !incident role tech-lead @name --id {inc.id}"
+    if due is not None:
+        lines.append(f"Next update due {local_time(due, ctx.tz, now)} ({relative(due, now)}). {hint}")
+    else:
+        lines.append(hint)
+    if sev is None:
+        lines.append(
+            f"Severity defaulted to {scale.label(severity)} — confirm or change it: "
+            f"!incident sev <{scale.range_hint()}> --id {inc.id}"
+        )
+    await ctx.reply("\n".join(lines))
+    if inc.room_id and inc.room_id != ctx.room.id:
+        await ctx.app.outbound.send(inc.room_id, await status_text(ctx.app, inc, scale))
+
+
+async def _open_room(ctx: CommandContext, inc: Incident) -> Incident:
+    """Create the incident room after the incident is stored, then remember it."""
+    try:
+        room = await ctx.transport.create_room(
+            inc.room_name, topic(inc, lookup.scale_of(ctx.app), ctx.sender.name if config(ctx).declarer_is_ic else None),
+            private=inc.private, invite=[ctx.sender],
+        )
+    except Exception:
+        log.exception("creating the room for %s failed", inc.ref)
+        return inc
+    placed = replace(inc, room_id=room.id, room_name=room.name)
+
+    async def write(tx: Tx) -> None:
+        await store.save(tx, placed)
+        await store.record(tx, RoomCreated(
+            stream=stream_of(inc.id), at=ctx.now, actor=ctx.sender.id, incident_id=inc.id,
+            room_id=room.id, room_name=room.name,
+        ))
+
+    await ctx.app.db.write(write)
+    return placed
+
+
+async def _move(ctx: CommandContext, target: Status, text: str | None, force: str | None = None) -> Incident:
+    inc = await lookup.find(ctx)
+    scale = lookup.scale_of(ctx.app)
+    now = ctx.now
+
+    async def write(tx: Tx) -> Incident:
+        current = await store.get(tx, inc.id)
+        assert current is not None
+        try:
+            changed = advance(current, target, now, scale, force)
+        except EarlyResolve as early:
+            mitigated = local_time(current.mitigated_at, ctx.tz, now) if current.mitigated_at else "?"
+            window = format_duration(scale.level(current.severity).monitoring)
+            raise UserError(
+                f"Can't resolve {current.ref} yet: mitigated at {mitigated}, monitoring window for "
+                f"{scale.label(current.severity)} is {window} — resolvable from "
+                f"{local_time(early.until, ctx.tz, now)} ({relative(early.until, now)}). "
+                f'To override: !incident resolve --force "<reason>"'
+            ) from None
+        except Refused as refused:
+            raise UserError(str(refused)) from None
+        await store.save(tx, changed)
+        await store.record(tx, StatusChanged(
+            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id,
+            from_status=current.status.value, to_status=target.value, text=force or text,
+            forced=force is not None,
+        ))
+        return changed
+
+    changed = await ctx.app.db.write(write)
+    await refresh_topic(ctx, changed)
+    return changed
+
+
+@incident.command(
+    "identified", Arg("text", required=False, greedy=True, help="what the cause is"), ID,
+    help="the cause is known", example='!incident identified "connection pool exhausted after deploy 1234"',
+    permission=PROGRESS,
+)
+async def identified(ctx: CommandContext, text: str | None, id: int | None) -> None:
+    inc = await _move(ctx, Status.IDENTIFIED, text)
+    await announce(ctx, inc, f"{inc.ref} is identified" + (f": {text}" if text else "."))
+
+
+@incident.command(
+    "mitigated", Arg("text", required=False, greedy=True, help="what stopped the impact"), ID,
+    help="user impact has stopped; the monitoring window starts",
+    example='!incident mitigated "rolled back to 1233"', permission=PROGRESS,
+)
+async def mitigated(ctx: CommandContext, text: str | None, id: int | None) -> None:
+    inc = await _move(ctx, Status.MITIGATED, text)
+    scale = lookup.scale_of(ctx.app)
+    until = monitoring_until(inc, scale)
+    assert until is not None
+    await announce(
+        ctx, inc,
+        f"{inc.ref} is mitigated · monitoring until {local_time(until, ctx.tz, ctx.now)}"
+        + (f": {text}." if text else ".") + f" Resolve after that with !incident resolve --id {inc.id}",
+    )
+
+
+@incident.command(
+    "resolve", Option("--force", metavar='"REASON"', help="resolve now, recording why"), ID,
+    help="close the incident after the monitoring window", example="!incident resolve",
+    permission=RESOLVE,
+)
+async def resolve(ctx: CommandContext, force: str | None, id: int | None) -> None:
+    inc = await _move(ctx, Status.RESOLVED, None, force)
+    suffix = f" (forced: {force})" if force else ""
+    await announce(ctx, inc, f"{inc.ref} is resolved{suffix}. Thank you all.")
+
+
+@incident.command(
+    "reopen", Arg("reason", greedy=True, help="what came back"), ID,
+    help="a mitigated or resolved incident regressed", example='!incident reopen "errors are back"',
+    permission=RESOLVE,
+)
+async def reopen_command(ctx: CommandContext, reason: str, id: int | None) -> None:
+    inc = await lookup.find(ctx)
+    now = ctx.now
+
+    async def write(tx: Tx) -> Incident:
+        current = await store.get(tx, inc.id)
+        assert current is not None
+        try:
+            changed = reopen(current, now)
+        except Refused as refused:
+            raise UserError(str(refused)) from None
+        await store.save(tx, changed)
+        await store.record(tx, StatusChanged(
+            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id,
+            from_status=current.status.value, to_status=Status.INVESTIGATING.value, text=reason,
+        ))
+        return changed
+
+    changed = await ctx.app.db.write(write)
+    await refresh_topic(ctx, changed)
+    await announce(ctx, changed, f"{changed.ref} is reopened and investigating again: {reason}")
+
+
+@incident.command("status", ID, help="where the incident stands", example="!incident status --id 42")
+async def status(ctx: CommandContext, id: int | None) -> None:
+    inc = await lookup.find(ctx)
+    await ctx.reply(await status_text(ctx.app, inc, lookup.scale_of(ctx.app)))
+
+
+@incident.command(
+    "list", Option("--all", is_flag=True, help="include resolved incidents"),
+    help="open incidents", example="!incident list",
+)
+async def listing(ctx: CommandContext, all: bool) -> None:
+    scale = lookup.scale_of(ctx.app)
+    admin = lookup.is_admin(ctx)
+    shown: list[str] = []
+    async with ctx.app.db.read() as conn:
+        for inc in await store.listing(conn, only_open=not all):
+            if inc.private and not admin and ctx.sender.id not in await store.participants(conn, inc):
+                continue
+            ic = (await store.roles(conn, inc.id)).get("ic")
+            shown.append(
+                f'{inc.ref} · {scale.label(inc.severity)} · {inc.status} · "{inc.title}" · '
+                f"IC {'@' + ic.name if ic else '—'}" + (f" · {inc.room_name}" if inc.room_name else "")
+            )
+    if not shown:
+        await ctx.reply(
+            ("No incidents yet." if all else "No open incidents.")
+            + f" Declare one: !incident declare <title> --sev <{scale.range_hint()}>"
+        )
+        return
+    await ctx.reply(("All incidents:\n" if all else "Open incidents:\n") + "\n".join(shown))
+
+
+def _looks_impact_first(text: str) -> bool:
+    return any(sep in text for sep in (" — ", " - ", " -- ", "; ", " | "))
+
+
+@incident.command(
+    "update", Arg("text", greedy=True, help="what users see — mitigation status — next update"), ID,
+    help="post a status update (resets the update reminder)",
+    example='!incident update "checkout failing for ~30% of users — rolling back — next update 14:45"',
+    permission=UPDATE,
+)
+async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
+    inc = await lookup.find(ctx)
+    if not inc.is_open:
+        raise UserError(f"{inc.ref} is resolved; reopen it first if it regressed: !incident reopen \"<reason>\"")
+    now = ctx.now
+
+    async def write(tx: Tx) -> Incident:
+        current = await store.get(tx, inc.id)
+        assert current is not None
+        changed = replace(current, last_update_at=now, last_update=text)
+        await store.save(tx, changed)
+        await store.record(tx, UpdatePosted(
+            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text,
+        ))
+        return changed
+
+    changed = await ctx.app.db.write(write)
+    scale = lookup.scale_of(ctx.app)
+    due = next_update_due(changed, scale)
+    tail = f" Next update due {local_time(due, ctx.tz, now)}." if due else ""
+    tip = "" if _looks_impact_first(text) else (
+        '\nTip: lead with impact — "<what users see> — <mitigation status> — <next update>".'
+    )
+    await ctx.reply(f"Update posted to {changed.ref}.{tail}{tip}")
+    if changed.room_id and changed.room_id != ctx.room.id:
+        await ctx.app.outbound.send(changed.room_id, f"Update from @{ctx.sender.name}: {text}")
+
+
+async def _record_text(ctx: CommandContext, event_type: type, text: str, **fields: object) -> Incident:
+    inc = await lookup.find(ctx)
+    now = ctx.now
+
+    async def write(tx: Tx) -> None:
+        await store.record(tx, event_type(
+            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text, **fields,
+        ))
+
+    await ctx.app.db.write(write)
+    return inc
+
+
+@incident.command(
+    "note", Arg("text", greedy=True), ID, help="add a note to the timeline",
+    example='!incident note "deploy 1234 went out at 13:58"', permission=RECORD,
+)
+async def note(ctx: CommandContext, text: str, id: int | None) -> None:
+    inc = await _record_text(ctx, NoteAdded, text)
+    await ctx.reply(f"Noted on {inc.ref}.")
+
+
+@incident.command(
+    "hypothesis", Arg("text", greedy=True), ID, help="record the current hypothesis (shown in status)",
+    example='!incident hypothesis "connection pool exhaustion"', permission=RECORD,
+)
+async def hypothesis(ctx: CommandContext, text: str, id: int | None) -> None:
+    inc = await lookup.find(ctx)
+    now = ctx.now
+
+    async def write(tx: Tx) -> None:
+        current = await store.get(tx, inc.id)
+        assert current is not None
+        await store.save(tx, replace(current, hypothesis=text))
+        await store.record(tx, HypothesisSet(
+            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text,
+        ))
+
+    await ctx.app.db.write(write)
+    await announce(ctx, inc, f"{inc.ref} hypothesis: {text}")
+
+
+async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
+    inc = await lookup.find(ctx)
+    now = ctx.now
+    value = value.strip()
+    if not value or len(value) > 64:
+        raise UserError(f"A {field} is 1 to 64 characters.")
+
+    async def write(tx: Tx) -> bool:
+        current = await store.get(tx, inc.id)
+        assert current is not None
+        existing = current.tags if field == "tag" else current.services
+        if value in existing:
+            return False
+        updated = tuple(sorted({*existing, value}))
+        await store.save(tx, replace(current, **{"tags" if field == "tag" else "services": updated}))
+        event = (
+            TagAdded(stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, tag=value)
+            if field == "tag"
+            else ServiceAdded(stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, service=value)
+        )
+        await store.record(tx, event)
+        return True
+
+    if not await ctx.app.db.write(write):
+        raise UserError(f"{inc.ref} already has the {field} {value!r}.")
+    return inc
+
+
+@incident.command("tag", Arg("tag"), ID, help="tag the incident", example="!incident tag database", permission=RECORD)
+async def add_tag(ctx: CommandContext, tag: str, id: int | None) -> None:
+    inc = await _add_label(ctx, "tag", tag)
+    await ctx.reply(f"Tagged {inc.ref} with {tag}.")
+
+
+@incident.command(
+    "service", Arg("name"), ID, help="name an affected service", example="!incident service checkout-api",
+    permission=RECORD,
+)
+async def add_service(ctx: CommandContext, name: str, id: int | None) -> None:
+    inc = await _add_label(ctx, "service", name)
+    await ctx.reply(f"{inc.ref} affects {name}.")

@@ -1,0 +1,92 @@
+"""The incident's domain events.  Each is stored once in the stream ``incident:<id>``.
+
+``text`` carries what a person wrote (a note, an update, a reason) so the
+timeline and the export can show it; everything else is structured data.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chatops.events import DomainEvent
+
+
+def stream_of(incident_id: int) -> str:
+    return f"incident:{incident_id}"
+
+
+class IncidentEvent(DomainEvent):
+    incident_id: int
+    text: str | None = None
+
+
+class IncidentDeclared(IncidentEvent):
+    kind = "incident_declared"
+    title: str
+    severity: int
+    severity_confirmed: bool
+    private: bool = False
+    near_miss: bool = False
+    started_at: datetime | None = None
+    tags: list[str] = []
+    services: list[str] = []
+    origin_room_id: str | None = None
+
+
+class SeverityChanged(IncidentEvent):
+    kind = "severity_changed"
+    from_severity: int
+    to_severity: int
+
+
+class RoleAssigned(IncidentEvent):
+    kind = "role_assigned"
+    role: str
+    role_label: str = ""
+    user_id: str | None
+    user_name: str | None
+    previous_user_id: str | None = None
+
+
+class StatusChanged(IncidentEvent):
+    kind = "status_changed"
+    from_status: str
+    to_status: str
+    forced: bool = False
+
+
+class UpdatePosted(IncidentEvent):
+    kind = "update_posted"
+
+
+class NoteAdded(IncidentEvent):
+    kind = "note_added"
+
+
+class HypothesisSet(IncidentEvent):
+    kind = "hypothesis_set"
+
+
+class TagAdded(IncidentEvent):
+    kind = "tag_added"
+    tag: str
+
+
+class ServiceAdded(IncidentEvent):
+    kind = "service_added"
+    service: str
+
+
+class RoomCreated(IncidentEvent):
+    kind = "room_created"
+    room_id: str
+    room_name: str
+
+
+ALL_KINDS = [
+    cls.kind
+    for cls in (
+        IncidentDeclared, SeverityChanged, RoleAssigned, StatusChanged, UpdatePosted,
+        NoteAdded, HypothesisSet, TagAdded, ServiceAdded, RoomCreated,
+    )
+]

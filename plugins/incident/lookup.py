@@ -1,0 +1,62 @@
+"""Finding the incident a command is about: ``--id``, or the room it was typed in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+from chatops.context import CommandContext, UserError
+from chatops_plugins.incident import store
+from chatops_plugins.incident.domain import Incident, SeverityScale, default_scale, parse_ref
+
+if TYPE_CHECKING:
+    from chatops.app import App
+
+_scales: WeakKeyDictionary[App, SeverityScale] = WeakKeyDictionary()
+
+
+def scale_of(app: App) -> SeverityScale:
+    """The severity scale in force (asked once per app through ``chatops_severity_scale``)."""
+    scale = _scales.get(app)
+    if scale is None:
+        scale = app.hooks.call_first_sync("chatops_severity_scale", app=app) or default_scale()
+        _scales[app] = scale
+    return scale
+
+
+def incident_id(raw: str, ctx: CommandContext) -> int:
+    return parse_ref(raw)
+
+
+def severity(raw: str, ctx: CommandContext) -> int:
+    return scale_of(ctx.app).parse(raw).number
+
+
+def is_admin(ctx: CommandContext) -> bool:
+    return ctx.sender.id in ctx.app.config.core.admins
+
+
+async def find(ctx: CommandContext, wanted: int | None = None) -> Incident:
+    """The incident named by ``--id`` or by the room; a clear refusal otherwise.
+
+    A private incident is invisible to anyone but its participants and admins.
+    """
+    if wanted is None:
+        wanted = ctx.args.get("id")
+    async with ctx.app.db.read() as conn:
+        if wanted is not None:
+            incident = await store.get(conn, wanted)
+        else:
+            incident = await store.by_room(conn, ctx.room.id)
+            if incident is None:
+                open_refs = ", ".join(i.ref for i in await store.listing(conn) if not i.private) or "none"
+                raise UserError(
+                    "Which incident? Run this in the incident's room or add --id <number> "
+                    f"(open: {open_refs})."
+                )
+        if incident is not None and incident.private and not is_admin(ctx):
+            if ctx.sender.id not in await store.participants(conn, incident):
+                incident = None
+    if incident is None:
+        raise UserError(f"No incident INC-{wanted}. See !incident list")
+    return incident

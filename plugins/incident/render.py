@@ -1,0 +1,72 @@
+"""How an incident reads in chat (UX: impact first, same words everywhere)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from chatops.timefmt import local_time, relative
+from chatops_plugins.incident.domain import Incident, SeverityScale, Status, monitoring_until, next_update_due
+
+if TYPE_CHECKING:
+    from chatops.app import App
+
+
+def headline(incident: Incident, scale: SeverityScale, app: App) -> str:
+    status = str(incident.status)
+    until = monitoring_until(incident, scale)
+    if until is not None:
+        status += f" (monitoring until {local_time(until, app.tz, app.clock.now())})"
+    marks = "".join(
+        f" · {mark}" for mark, on in (("private", incident.private), ("near-miss", incident.near_miss)) if on
+    )
+    return f'{incident.ref} · {scale.label(incident.severity)} · {status} · "{incident.title}"{marks}'
+
+
+def cadence_line(incident: Incident, scale: SeverityScale, app: App) -> str | None:
+    now = app.clock.now()
+    due = next_update_due(incident, scale)
+    last = (
+        f"Last update {local_time(incident.last_update_at, app.tz, now)}"
+        if incident.last_update_at
+        else "No update yet"
+    )
+    if incident.status == Status.RESOLVED:
+        return None
+    if due is None:
+        return f"{last} · no update cadence for {scale.label(incident.severity)}"
+    return f"{last} · next due {local_time(due, app.tz, now)} ({relative(due, now)})"
+
+
+async def status_text(app: App, incident: Incident, scale: SeverityScale) -> str:
+    lines = [headline(incident, scale, app)]
+    if incident.last_update:
+        lines.append(f"Impact: {incident.last_update}")
+    elif incident.is_open:
+        lines.append('Impact: not described yet — !incident update "<what users see> — <mitigation> — <next update>"')
+    for extra in await app.hooks.call("chatops_incident_status_lines", app=app, incident=incident):
+        lines.extend(extra)
+    if incident.hypothesis:
+        lines.append(f"Hypothesis: {incident.hypothesis}")
+    cadence = cadence_line(incident, scale, app)
+    if cadence:
+        lines.append(cadence)
+    if incident.tags or incident.services:
+        parts = []
+        if incident.services:
+            parts.append("Services: " + ", ".join(incident.services))
+        if incident.tags:
+            parts.append("Tags: " + ", ".join(incident.tags))
+        lines.append(" · ".join(parts))
+    if incident.room_name:
+        lines.append(f"Room: {incident.room_name}")
+    return "\n".join(lines)
+
+
+def topic(incident: Incident, scale: SeverityScale, ic_name: str | None) -> str:
+    ic = f"IC @{ic_name}" if ic_name else "IC —"
+    return f"{incident.ref} · {scale.label(incident.severity)} · {incident.status} · {incident.title} · {ic}"
+
+
+def when(moment: datetime | None, app: App) -> str:
+    return local_time(moment, app.tz, app.clock.now()) if moment else "unknown"

@@ -1,0 +1,75 @@
+"""Built-in plugin ``timeline``: ``!incident timeline`` — every domain event, in order.
+
+Events are stored by the core's event log in the same transaction as the
+change they describe (see ``chatops.events``); this plugin reads and
+presents them, and observes nothing it does not own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatops import CommandContext, CommandGroup, hookimpl
+from chatops.events import DomainEvent, kind_of
+from chatops.timefmt import local_time
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.commands import ID
+from chatops_plugins.incident.domain import SeverityScale
+
+group = CommandGroup("incident")
+
+
+def _who(actor: str) -> str:
+    return "@" + actor.split(":", 1)[-1]
+
+
+def describe(event: DomainEvent, scale: SeverityScale) -> str:
+    """One line of the timeline, in the words the rest of the bot uses."""
+    data: dict[str, Any] = event.data()
+    text = data.get("text")
+    kind = kind_of(event)
+    if kind == "incident_declared":
+        line = f'declared "{data["title"]}" · {scale.label(data["severity"])}'
+        return line + (" (near-miss)" if data.get("near_miss") else "")
+    if kind == "severity_changed":
+        line = f"severity {scale.label(data['from_severity'])} → {scale.label(data['to_severity'])}"
+        return line + (f": {text}" if text else "")
+    if kind == "role_assigned":
+        holder = f"@{data['user_name']}" if data.get("user_id") else "nobody"
+        return f"{data.get('role_label') or data['role']} → {holder}"
+    if kind == "status_changed":
+        line = f"{data['from_status']} → {data['to_status']}"
+        if data.get("forced"):
+            return line + f" (forced: {text})"
+        return line + (f": {text}" if text else "")
+    if kind == "update_posted":
+        return f"update: {text}"
+    if kind == "note_added":
+        return f"note: {text}"
+    if kind == "hypothesis_set":
+        return f"hypothesis: {text}"
+    if kind == "tag_added":
+        return f"tag {data['tag']}"
+    if kind == "service_added":
+        return f"service {data['service']}"
+    if kind == "room_created":
+        return f"room {data['room_name']} opened"
+    return f"{kind}" + (f": {text}" if text else "")
+
+
+@group.command("timeline", ID, help="everything that happened, in order", example="!incident timeline")
+async def timeline(ctx: CommandContext, id: int | None) -> None:
+    inc = await lookup.find(ctx)
+    scale = lookup.scale_of(ctx.app)
+    async with ctx.app.db.read() as conn:
+        events = await store.timeline(conn, inc.id)
+    now = ctx.now
+    lines = [f"{inc.ref} timeline ({ctx.app.config.core.timezone}):"]
+    for event in events:
+        lines.append(f"{local_time(event.at, ctx.tz, now)}  {_who(event.actor)}  {describe(event, scale)}")
+    await ctx.reply("\n".join(lines))
+
+
+@hookimpl
+def chatops_commands() -> list[CommandGroup]:
+    return [group]
