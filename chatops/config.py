@@ -122,12 +122,24 @@ def _validate(model: type[BaseModel], data: Any, source: str, prefix: str = "") 
         err = exc.errors()[0]
         key = ".".join(str(p) for p in (prefix, *err["loc"]) if p != "")
         if err["type"] == "extra_forbidden":
-            fields = list(model.model_fields) if not err["loc"][:-1] else []
+            fields = _fields_at(model, err["loc"][:-1])
             near = difflib.get_close_matches(str(err["loc"][-1]), fields, n=1)
             raise ConfigError(
                 source, key, "unknown setting", f"did you mean {near[0]!r}?" if near else "remove it"
             ) from None
-        raise ConfigError(source, key, err["msg"], _fix_for(err)) from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise ConfigError(source, key, message, _fix_for(err)) from None
+
+
+def _fields_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model at ``path``, for "did you mean" hints."""
+    current: Any = model
+    for part in path:
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
+            return []
+        current = field.annotation
+    return list(getattr(current, "model_fields", {}))
 
 
 def _fix_for(err: Any) -> str:

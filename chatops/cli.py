@@ -1,0 +1,252 @@
+"""The ``chatops`` command line.
+
+Every command takes ``--config FILE`` and ``--db URL``; precedence is
+flag > ``CHATOPS_*`` environment > config file > default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from chatops import __version__
+from chatops.app import App
+from chatops.clock import FakeClock
+from chatops.config import Config, ConfigError, load_config
+from chatops.storage.db import DatabaseURLError
+from chatops.timefmt import iso_utc
+
+EXPORT_SCHEMA = "chatops.export/1"
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback (exit code 2)."""
+
+
+def _common(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    suppress = None if defaults else argparse.SUPPRESS
+    parser.add_argument("--config", metavar="FILE", default=suppress, help="YAML config file")
+    parser.add_argument("--db", metavar="URL", default=suppress, help="database URL (sqlite:///… or postgresql://…)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=suppress or False, help="log more")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatops", description="Incident response in chat.")
+    parser.add_argument("--version", action="version", version=f"chatops {__version__}")
+    _common(parser, defaults=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    shell = sub.add_parser("shell", help="chat in the terminal (SQLite, no accounts, no servers)")
+    shell.add_argument("--script", metavar="FILE", help="read lines from FILE ('-' for stdin) and exit at the end")
+    shell.add_argument("--fake-clock", metavar="ISO8601", help="start a fake clock (moved with :advance)")
+    for name, text in (
+        ("run", "start the transports and web server named in the config"),
+        ("check-config", "validate the configuration"),
+        ("plugins", "list loaded plugins, their hooks and commands"),
+        ("export", "all incidents as JSON on stdout"),
+    ):
+        sub.add_parser(name, help=text)
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply pending migrations (back up first)")
+    for child in sub.choices.values():
+        _common(child, defaults=False)
+    return parser
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(args.config, db_url=args.db)
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+async def _with_app(
+    args: argparse.Namespace, work: Callable[[App], Awaitable[int]], *, start: bool = True, **app_kwargs: Any
+) -> int:
+    app = App(_config(args), **app_kwargs)
+    try:
+        if start:
+            await app.start(start_transports=False)
+        return await work(app)
+    finally:
+        await app.stop()
+
+
+async def cmd_shell(args: argparse.Namespace) -> int:
+    from chatops.shell import ConsoleSession, UnknownDirective, interactive, run_script
+    from chatops.transports.console import ConsoleTransport
+
+    clock = None
+    if args.fake_clock:
+        try:
+            start = datetime.fromisoformat(args.fake_clock.replace("Z", "+00:00"))
+        except ValueError:
+            raise CliError(f"--fake-clock {args.fake_clock!r} is not ISO 8601; use e.g. 2026-03-02T14:00:00Z") from None
+        if start.tzinfo is None:
+            raise CliError("--fake-clock needs a timezone, e.g. 2026-03-02T14:00:00Z or +01:00")
+        clock = FakeClock(start)
+    script_lines: list[str] | None = None
+    if args.script:
+        try:
+            script_lines = sys.stdin.readlines() if args.script == "-" else open(args.script, encoding="utf-8").readlines()
+        except OSError as exc:
+            raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise CliError(f"script {args.script} is not UTF-8 text") from None
+    config = _config(args)
+    app = App(config, clock=clock, transports={})
+    console = ConsoleTransport(app, "console", config.core.transports.get("console") or {})
+    app.transports["console"] = console
+    try:
+        await app.start()
+        if clock is not None:
+            latest = await app.latest_stored_time()
+            if latest is not None and clock.now() < latest:
+                raise CliError(
+                    f"--fake-clock {iso_utc(clock.now())} is before {iso_utc(latest)}, the latest time already "
+                    "stored in this database. Start the clock at or after it, or use another --db."
+                )
+        session = ConsoleSession(app, console, sys.stdout, echo=script_lines is not None)
+        if script_lines is None:
+            print(f"chatops {__version__} — console chat. You are 'you' in 'lobby'. !help for commands, :help for directives.")
+            await interactive(session, sys.stdin)
+        else:
+            try:
+                await run_script(session, script_lines)
+            except UnknownDirective as exc:
+                raise CliError(str(exc)) from None
+        return 0
+    finally:
+        await app.stop()
+
+
+async def cmd_run(args: argparse.Namespace) -> int:
+    from chatops.web import WebServer
+
+    app = App(_config(args))
+    web = WebServer(app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await app.start()
+        settings = app.config.core.web
+        if settings.enabled:
+            port = await web.start(settings.host, settings.port)
+            logging.getLogger("chatops").warning("web server on http://%s:%s", settings.host, port)
+        await stop.wait()
+        return 0
+    finally:
+        await web.stop()
+        await app.stop()
+
+
+async def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    app = App(config)
+    try:
+        report = app.plugin_report
+        print(f"Config OK: {config.source}")
+        print(f"  database: {_safe_url(config.core.database.url)}")
+        print(f"  timezone: {config.core.timezone}")
+        print(f"  transports: {', '.join(app.transports) or 'none'}")
+        print(f"  plugins: {', '.join(report.loaded)}")
+        if report.disabled:
+            print(f"  disabled: {', '.join(report.disabled)}")
+        for name, error in report.failed.items():
+            print(f"  FAILED to import {name}: {error}")
+        return 1 if report.failed else 0
+    finally:
+        await app.db.close()
+
+
+async def cmd_plugins(args: argparse.Namespace) -> int:
+    app = App(_config(args))
+    try:
+        for name in app.plugin_report.loaded:
+            plugin = app.pm.get_plugin(name)
+            hooks = sorted(h.name for h in app.pm.get_hookcallers(plugin) or [])
+            commands = sorted(
+                c.full_name for c in [*app.commands.top.values(),
+                                      *(c for g in app.commands.groups.values() for c in g.commands.values())]
+                if c.plugin == name
+            )
+            print(name)
+            print(f"  hooks: {', '.join(hooks) or '—'}")
+            if commands:
+                print(f"  commands: {', '.join(commands)}")
+        for name in app.plugin_report.disabled:
+            print(f"{name} (disabled)")
+        for name, error in app.plugin_report.failed.items():
+            print(f"{name} (FAILED: {error})")
+        return 0
+    finally:
+        await app.db.close()
+
+
+async def cmd_export(args: argparse.Namespace) -> int:
+    async def work(app: App) -> int:
+        document: dict[str, Any] = {"schema": EXPORT_SCHEMA}
+        for part in await app.hooks.call("chatops_export", app=app):
+            document.update(part)
+        document.setdefault("incidents", [])
+        json.dump(document, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+
+    return await _with_app(args, work, transports={})
+
+
+async def cmd_db(args: argparse.Namespace) -> int:
+    async def work(app: App) -> int:
+        await app.upgrade_database()
+        print(f"Database {_safe_url(app.config.core.database.url)} is up to date.")
+        return 0
+
+    return await _with_app(args, work, start=False, transports={})
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+    "shell": cmd_shell,
+    "run": cmd_run,
+    "check-config": cmd_check_config,
+    "plugins": cmd_plugins,
+    "export": cmd_export,
+    "db": cmd_db,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(COMMANDS[args.command](args))
+    except (ConfigError, DatabaseURLError) as exc:
+        print(f"chatops: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. `chatops export | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
