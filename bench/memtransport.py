@@ -1,0 +1,89 @@
+"""An in-memory transport for the benchmarks, written only against the public Transport API.
+
+The benchmarks must measure chatops, not a terminal or a network, yet still go
+through everything a real adapter does: build the validated ``Message`` from a
+platform payload, hand it to ``app.dispatcher.handle``, and render outbound
+``Content`` with ``render_text``.  Each outbound message is timestamped on
+arrival so latency is measured to the moment the reply reached the adapter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chatops.models.chat import Message, MessageRef, Room, ThreadRef, User
+from chatops.models.content import Content, render_text
+from chatops.transports.base import Transport
+
+if TYPE_CHECKING:
+    from chatops.app import App
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message the bot sent, as the platform would have received it."""
+
+    at: float  # time.perf_counter() when the adapter received it
+    room_id: str
+    thread_id: str | None
+    text: str
+
+
+class MemoryTransport(Transport):
+    """Delivers inbound text as ``Message``s and records what the bot sends back."""
+
+    def __init__(self, app: App, name: str = "mem", config: dict[str, Any] | None = None) -> None:
+        super().__init__(app, name, config or {})
+        self.rooms: dict[str, Room] = {}
+        self.replies: list[Reply] = []
+        # Called for every reply as it arrives (e.g. to print an acknowledgement at once).
+        self.on_reply: Callable[[Reply], None] | None = None
+        self._event_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+
+    def room(self, name: str) -> Room:
+        """The room called ``name``, remembered like a platform's channel list."""
+        room_id = f"{self.name}:{name}"
+        found = self.rooms.get(room_id)
+        if found is None:
+            found = self.rooms[room_id] = Room(id=room_id, name=name, direct=name.startswith("@"))
+        return found
+
+    async def deliver(self, sender: str, room: str, text: str, thread_id: str | None = None) -> None:
+        """Inbound path: platform payload -> validated ``Message`` -> dispatcher."""
+        found = self.room(room)
+        message = Message(
+            event_id=f"{self.name}-{next(self._event_ids)}",
+            room=found,
+            sender=self.user(sender),
+            text=text,
+            thread=ThreadRef(room_id=found.id, id=thread_id) if thread_id is not None else None,
+        )
+        await self.app.dispatcher.handle(message)
+
+    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+        reply = Reply(time.perf_counter(), room_id, thread.id if thread else None, render_text(content))
+        self.replies.append(reply)
+        if self.on_reply is not None:
+            self.on_reply(reply)
+        return MessageRef(room_id=room_id, id=str(next(self._message_ids)))
+
+    async def create_room(
+        self, name: str, topic: str, *, private: bool, invite: Sequence[User]
+    ) -> Room:
+        room = self.room(name)
+        if private and not room.private:
+            room = self.rooms[room.id] = room.model_copy(update={"private": True})
+        return room
+
+    async def direct_room(self, user: User) -> Room:
+        return self.room(f"@{user.name}")
+
+    def resolve_mention(self, token: str) -> User | None:
+        if not token.startswith("@") or len(token) < 2:
+            return None
+        return self.user(token[1:])
