@@ -30,11 +30,10 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from benchkit import MemoryTransport, percentile, start_app
+
 import chatops
 from chatops import Arg, CommandContext, CommandGroup, Permission, hookimpl
-from chatops.app import App
-from chatops.config import load_config
-from memtransport import MemoryTransport
 
 WARMUP = 100
 ROOM = "lobby"
@@ -56,13 +55,6 @@ class BenchPlugin:
     @hookimpl
     def chatops_commands(self) -> list[CommandGroup]:
         return [bench]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (no interpolation, so p99 is a latency that really happened)."""
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
 
 
 def count_errors(transport: MemoryTransport, numbers: range) -> int:
@@ -120,18 +112,9 @@ async def burst(transport: MemoryTransport, numbers: range) -> tuple[float, int]
 
 async def run(n: int, reps: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="chatops-echo-") as tmp:
-        cfg = load_config(
-            None,
-            db_url=f"sqlite:///{Path(tmp) / 'chatops.db'}",
-            environ={},
-            overrides={"web": {"enabled": False}, "transports": {}},
+        app, transport, startup_s = await start_app(
+            f"sqlite:///{Path(tmp) / 'chatops.db'}", plugins=[("bench", BenchPlugin())]
         )
-        start = time.perf_counter()
-        app = App(cfg, extra_plugins=[("bench", BenchPlugin())], transports={})
-        transport = MemoryTransport(app)
-        app.transports[transport.name] = transport
-        await app.start()
-        startup_s = time.perf_counter() - start
         print(f"startup (App() + start): {startup_s:.3f} s")
         try:
             first = 0

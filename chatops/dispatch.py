@@ -85,7 +85,11 @@ class Dispatcher:
         except UserError as exc:
             await ctx.reply(str(exc))
             return
-        if command.permission is not None and not await self.permitted(ctx, command):
+        try:
+            if command.permission is not None and not await self.permitted(ctx, command):
+                return
+        except UserError as exc:
+            await ctx.reply(str(exc))
             return
         result, failure = await self.app.hooks.guarded(
             command.plugin, f"command {command.full_name}", self._invoke, ctx

@@ -21,6 +21,7 @@ from typing import Any
 
 import pluggy
 
+from chatops.context import UserError
 from chatops.watchdog import Watchdog
 
 log = logging.getLogger("chatops.hooks")
@@ -82,28 +83,36 @@ class HookRunner:
     async def guarded(
         self, plugin: str, where: str, function: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> tuple[Any, PluginFailure | None]:
-        """Run one plugin callable, awaiting it under the watchdog; never raises Exception."""
+        """Run one plugin callable, awaiting it under the watchdog.
+
+        Exceptions become a ``PluginFailure`` except ``UserError``, which is a
+        refusal meant for the person and propagates to the command layer.
+        """
         start = time.perf_counter() if self.trace else 0.0
+        token: int | None = None
         try:
             result = function(*args, **kwargs)
             if inspect.isawaitable(result):
                 token = self.watchdog.arm()
-                try:
-                    result = await result
-                except asyncio.CancelledError:
-                    if self.watchdog.disarm(token):
-                        task = asyncio.current_task()
-                        if task is not None:
-                            task.uncancel()
-                        log.error("plugin %s timed out in %s", plugin, where)
-                        return None, PluginFailure(plugin, where, None, timed_out=True)
-                    raise
-                self.watchdog.disarm(token)
+                result = await result
             return result, None
+        except asyncio.CancelledError:
+            if token is not None and self.watchdog.disarm(token):
+                token = None
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+                log.error("plugin %s timed out in %s", plugin, where)
+                return None, PluginFailure(plugin, where, None, timed_out=True)
+            raise
+        except UserError:
+            raise  # a deliberate answer to the person, not a plugin failure
         except Exception as exc:
             log.exception("plugin %s failed in %s", plugin, where)
             return None, PluginFailure(plugin, where, exc)
         finally:
+            if token is not None:
+                self.watchdog.disarm(token)
             if self.trace:
                 log.warning("hook %s [%s] %.3f ms", where, plugin, (time.perf_counter() - start) * 1e3)
 

@@ -158,14 +158,6 @@ async def show_roles(ctx: CommandContext, id: int | None) -> None:
     await ctx.reply("\n".join(lines))
 
 
-async def _incident_of(ctx: CommandContext) -> Incident | None:
-    wanted = ctx.args.get("id")
-    async with ctx.app.db.read() as conn:
-        if wanted is not None:
-            return await store.get(conn, wanted)
-        return await store.by_room(conn, ctx.room.id)
-
-
 @hookimpl
 def chatops_config_models() -> dict[str, type[BaseModel]]:
     return {"roles": RolesConfig}
@@ -178,12 +170,10 @@ def chatops_commands() -> list[CommandGroup]:
 
 @hookimpl
 async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] | None:
-    if ctx.command.group != "incident":
-        return None
-    inc = await _incident_of(ctx)
+    if ctx.command.group != "incident" or "--id" not in ctx.command.option_index:
+        return None  # not a command about one incident
+    inc = await lookup.find(ctx)  # "which incident?" is the better answer than a refusal
     defs = definitions(ctx.app)
-    if inc is None:
-        return {key: RoleHolders(label=r.label) for key, r in defs.items()}
     async with ctx.app.db.read() as conn:
         holders = await store.roles(conn, inc.id)
     return {

@@ -1,26 +1,26 @@
-"""An in-memory transport for the benchmarks, written only against the public Transport API.
+"""What the benchmarks share: an in-memory transport, app start-up, percentiles.
 
 The benchmarks must measure chatops, not a terminal or a network, yet still go
 through everything a real adapter does: build the validated ``Message`` from a
 platform payload, hand it to ``app.dispatcher.handle``, and render outbound
-``Content`` with ``render_text``.  Each outbound message is timestamped on
-arrival so latency is measured to the moment the reply reached the adapter.
+``Content`` with ``render_text``.  ``MemoryTransport`` is written only against
+the public Transport API and timestamps each outbound message on arrival, so
+latency is measured to the moment the reply reached the adapter.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from chatops.app import App
+from chatops.config import load_config
 from chatops.models.chat import Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Content, render_text
 from chatops.transports.base import Transport
-
-if TYPE_CHECKING:
-    from chatops.app import App
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +87,32 @@ class MemoryTransport(Transport):
         if not token.startswith("@") or len(token) < 2:
             return None
         return self.user(token[1:])
+
+
+async def start_app(
+    db_url: str,
+    *,
+    plugins: Iterable[tuple[str, object]] = (),
+    overrides: dict[str, Any] | None = None,
+) -> tuple[App, MemoryTransport, float]:
+    """Build and start an app with every default on and only a ``MemoryTransport``.
+
+    Returns the app, its transport and the start-up time in seconds (App
+    construction + ``start``, which includes plugin loading and migrations).
+    """
+    settings = {"web": {"enabled": False}, "transports": {}, **(overrides or {})}
+    cfg = load_config(None, db_url=db_url, environ={}, overrides=settings)
+    began = time.perf_counter()
+    app = App(cfg, extra_plugins=list(plugins), transports={})
+    transport = MemoryTransport(app)
+    app.transports[transport.name] = transport
+    await app.start()
+    return app, transport, time.perf_counter() - began
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (no interpolation, so p99 is a latency that really happened)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
