@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy.engine import make_url
 
@@ -95,14 +95,14 @@ async def cmd_shell(args: argparse.Namespace) -> int:
         if start.tzinfo is None:
             raise CliError("--fake-clock needs a timezone, e.g. 2026-03-02T14:00:00Z or +01:00")
         clock = FakeClock(start)
-    script_lines: list[str] | None = None
-    if args.script:
+    script: TextIO | None = None
+    if args.script == "-":
+        script = sys.stdin
+    elif args.script:
         try:
-            script_lines = sys.stdin.readlines() if args.script == "-" else open(args.script, encoding="utf-8").readlines()
+            script = open(args.script, encoding="utf-8")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise CliError(f"script {args.script} is not UTF-8 text") from None
     config = _config(args)
     app = App(config, clock=clock, transports={})
     console = ConsoleTransport(app, "console", config.core.transports.get("console") or {})
@@ -116,17 +116,21 @@ async def cmd_shell(args: argparse.Namespace) -> int:
                     f"--fake-clock {iso_utc(clock.now())} is before {iso_utc(latest)}, the latest time already "
                     "stored in this database. Start the clock at or after it, or use another --db."
                 )
-        session = ConsoleSession(app, console, sys.stdout, echo=script_lines is not None)
-        if script_lines is None:
+        session = ConsoleSession(app, console, sys.stdout, echo=script is not None)
+        if script is None:
             print(f"chatops {__version__} — console chat. You are 'you' in 'lobby'. !help for commands, :help for directives.")
             await interactive(session, sys.stdin)
         else:
             try:
-                await run_script(session, script_lines)
+                await run_script(session, script)
             except UnknownDirective as exc:
                 raise CliError(str(exc)) from None
+            except UnicodeDecodeError:
+                raise CliError(f"script {args.script} is not UTF-8 text") from None
         return 0
     finally:
+        if script is not None and script is not sys.stdin:
+            script.close()
         await app.stop()
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator
 from typing import TextIO
 
 from chatops.app import App
@@ -85,17 +85,24 @@ class ConsoleSession:
             raise UnknownDirective(f"unknown directive {text!r}; see :help")
 
 
-async def run_script(session: ConsoleSession, lines: Iterable[str]) -> None:
-    for line in lines:
+async def read_lines(stream: TextIO) -> AsyncIterator[str]:
+    """Lines of ``stream`` as they arrive, read in a worker thread so timers keep firing."""
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, stream.readline):
+        yield line
+
+
+async def run_script(session: ConsoleSession, stream: TextIO) -> None:
+    """Say every line of a script; an unknown directive stops it (``UnknownDirective``)."""
+    async for line in read_lines(stream):
         await session.line(line)
 
 
 async def interactive(session: ConsoleSession, stream: TextIO) -> None:
-    loop = asyncio.get_running_loop()
     while True:
         sys.stdout.write(session.prompt())
         sys.stdout.flush()
-        line = await loop.run_in_executor(None, stream.readline)
+        line = await asyncio.get_running_loop().run_in_executor(None, stream.readline)
         if not line:
             sys.stdout.write("\n")
             return

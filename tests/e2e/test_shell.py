@@ -1,0 +1,103 @@
+"""``chatops shell`` end to end, as a newcomer runs it: a script, a fake clock, then ``chatops export``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = """\
+# a first incident
+:as alice
+!incident declare "Checkout API errors" --sev 2 --started 13:55
+:room inc-1-checkout-api-errors
+!incident role tech-lead @bob
+!incident hypothesis connection pool exhaustion
+:as bob
+!incident identified deploy 1234 raised the connection count
+:advance 31m
+:as alice
+!incident update "checkout failing for ~30% of users — rolled back — next update 14:45"
+!incident mitigated rolled back to 1233
+!incident resolve
+:advance 30m
+!incident resolve
+:rooms
+"""
+
+
+def chatops(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "chatops.cli", *args], input=stdin, capture_output=True, text=True,
+        timeout=60, cwd=cwd,
+    )
+
+
+def test_a_scripted_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'chatops.db'}"
+    script = tmp_path / "first-incident.txt"
+    script.write_text(SCRIPT, encoding="utf-8")
+    run = chatops("shell", "--db", db, "--script", str(script), "--fake-clock", "2026-03-02T14:00:00Z")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert '[lobby] alice: !incident declare "Checkout API errors" --sev 2 --started 13:55' in lines
+    assert '[lobby] chatops: INC-1 declared · Sev2 · "Checkout API errors"' in lines
+    assert "    IC @alice · Tech Lead — · Comms Lead —" in lines
+    assert "[inc-1-checkout-api-errors] chatops: @alice INC-1 update is due (Sev2 cadence: every 30 min). Post one with" in lines
+    assert any(line.startswith("[inc-1-checkout-api-errors] chatops: Can't resolve INC-1 yet") for line in lines)
+    assert "[inc-1-checkout-api-errors] chatops: INC-1 is resolved. Thank you all." in lines
+    assert "Traceback" not in run.stdout + run.stderr
+
+    export = chatops("export", "--db", db)
+    assert export.returncode == 0, export.stderr
+    document = json.loads(export.stdout)
+    assert document["schema"] == "chatops.export/1"
+    [incident] = document["incidents"]
+    assert incident["status"] == "resolved"
+    assert incident["started_at"] == "2026-03-02T13:55:00Z"
+    assert incident["mitigated_at"] == "2026-03-02T14:31:00Z"
+    assert incident["resolved_at"] == "2026-03-02T15:01:00Z"
+    assert incident["roles"]["tech-lead"]["user"] == "console:bob"
+    assert [h["to"] for h in incident["status_history"]] == ["investigating", "identified", "mitigated", "resolved"]
+
+
+def test_refused_commands_are_answers_not_errors(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'chatops.db'}"
+    run = chatops("shell", "--db", db, "--script", "-", stdin="!incident resolve\n!nonsense\n:advance 5m\n")
+    assert run.returncode == 0
+    assert "Which incident?" in run.stdout and 'Unknown command "!nonsense"' in run.stdout
+    assert ":advance needs a fake clock" in run.stdout
+
+
+def test_an_unknown_directive_fails_the_script(tmp_path: Path) -> None:
+    run = chatops("shell", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--script", "-", stdin=":teleport lobby\n")
+    assert run.returncode == 2
+    assert "unknown directive ':teleport lobby'" in run.stderr
+
+
+def test_an_unreadable_script_fails(tmp_path: Path) -> None:
+    run = chatops("shell", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--script", str(tmp_path / "missing.txt"))
+    assert run.returncode == 2 and "cannot read script" in run.stderr
+
+
+def test_a_fake_clock_may_not_start_before_what_is_stored(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'chatops.db'}"
+    chatops("shell", "--db", db, "--script", "-", "--fake-clock", "2026-03-02T14:00:00Z", stdin="!incident declare x\n")
+    run = chatops("shell", "--db", db, "--script", "-", "--fake-clock", "2026-03-01T09:00:00Z", stdin="")
+    assert run.returncode == 2
+    assert "is before 2026-03-02T14:00:00Z, the latest time already stored" in run.stderr
+
+
+def test_default_database_is_a_sqlite_file_in_the_working_directory(tmp_path: Path) -> None:
+    run = chatops("shell", "--script", "-", stdin="!incident declare disk full\n", cwd=tmp_path)
+    assert run.returncode == 0 and "INC-1 declared" in run.stdout
+    assert (tmp_path / "chatops.db").exists()
+
+
+def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "chatops.yaml"
+    config.write_text("web:\n  prot: 1\n", encoding="utf-8")
+    run = chatops("check-config", "--config", str(config))
+    assert run.returncode == 2
+    assert run.stderr.strip() == f"chatops: configuration error: {config}: web.prot: unknown setting — did you mean 'port'?"
