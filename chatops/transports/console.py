@@ -7,6 +7,7 @@ line ``[ROOM] NAME: text`` with continuation lines indented.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import sys
@@ -32,7 +33,21 @@ class ConsoleTransport(Transport):
         self.rooms: dict[str, Room] = {}
         self.topics: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self._reader: asyncio.Task[None] | None = None
         self.room("lobby")
+
+    async def start(self) -> None:
+        """Under ``chatops run``, chat on the process's terminal (``interactive: false`` turns it off)."""
+        if self.config.get("interactive", True) and sys.stdin is not None and not sys.stdin.closed:
+            from chatops.shell import ConsoleSession, interactive
+
+            session = ConsoleSession(self.app, self, self.out, echo=False)
+            self._reader = asyncio.create_task(interactive(session, sys.stdin), name="console-input")
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            self._reader = None
 
     def room(self, name: str) -> Room:
         name = name.lstrip("#")

@@ -1,0 +1,87 @@
+"""Every transport honours the same contract (the console and the test fake here;
+Matrix, Slack and Discord join this list as they arrive)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from chatops.app import App
+from chatops.config import load_config
+from chatops.models.chat import MessageRef, Room, User
+from chatops.models.content import Button, Buttons, Content, Fields, Mention, Text
+from chatops.testing.fake import FakeTransport
+from chatops.transports.base import Transport
+from chatops.transports.console import ConsoleTransport
+
+
+def console(app: App) -> Transport:
+    return ConsoleTransport(app, "console", {}, out=io.StringIO())
+
+
+def fake(app: App) -> Transport:
+    return FakeTransport(app, "test")
+
+
+@pytest.fixture(params=[console, fake], ids=["console", "fake"])
+def transport(request: pytest.FixtureRequest, tmp_path: Any) -> Transport:
+    factory: Callable[[App], Transport] = request.param
+    app = App(load_config(None, db_url=f"sqlite:///{tmp_path / 'c.db'}", environ={}), transports={})
+    return factory(app)
+
+
+RICH = Content(blocks=(
+    Text(parts=("Incident Commander: ", Mention(user_id="x:alice", name="alice"))),
+    Fields(items=(("Severity", "Sev1"), ("Status", "investigating"))),
+    Buttons(buttons=(Button(label="Acknowledge", action_id="page.ack:17", command="!page ack P-17"),)),
+))
+
+
+async def test_send_returns_a_reference_in_the_room(transport: Transport) -> None:
+    room = await transport.direct_room(transport.user("alice"))
+    ref = await transport.send(room.id, RICH, None)
+    assert isinstance(ref, MessageRef) and ref.room_id == room.id
+
+
+async def test_create_room_gives_a_room_of_this_transport(transport: Transport) -> None:
+    room = await transport.create_room("inc-7-db-down", "INC-7 · Sev1", private=True, invite=[transport.user("alice")])
+    assert isinstance(room, Room) and room.transport == transport.name and room.name == "inc-7-db-down"
+    assert room.private
+    await transport.set_topic(room.id, "INC-7 · Sev1 · mitigated")
+
+
+async def test_mentions_resolve_to_users_of_this_transport(transport: Transport) -> None:
+    user = transport.resolve_mention("@alice")
+    assert isinstance(user, User) and user.id == f"{transport.name}:alice" and user.name == "alice"
+    assert transport.resolve_mention("alice") is None
+
+
+def test_console_renders_one_line_per_message_with_indented_continuations(tmp_path: Any) -> None:
+    out = io.StringIO()
+    app = App(load_config(None, db_url=f"sqlite:///{tmp_path / 'c.db'}", environ={}), transports={})
+    transport = ConsoleTransport(app, "console", {}, out=out)
+    transport.write("lobby", "chatops", "first\nsecond")
+    assert out.getvalue() == "[lobby] chatops: first\n    second\n"
+
+
+async def test_buttons_degrade_to_the_command_they_stand_for(tmp_path: Any) -> None:
+    out = io.StringIO()
+    app = App(load_config(None, db_url=f"sqlite:///{tmp_path / 'c.db'}", environ={}), transports={})
+    transport = ConsoleTransport(app, "console", {}, out=out)
+    await transport.send("console:lobby", RICH, None)
+    assert out.getvalue().splitlines() == [
+        "[lobby] chatops: Incident Commander: @alice",
+        "    Severity  Sev1",
+        "    Status    investigating",
+        "    [Acknowledge: !page ack P-17]",
+    ]
+
+
+def test_chat_model_round_trips_through_json() -> None:
+    assert Content.model_validate_json(RICH.model_dump_json()) == RICH
+    room = Room(id="matrix:!abc:example.org", name="lobby")
+    assert Room.model_validate_json(room.model_dump_json()) == room
+    assert room.transport == "matrix"
