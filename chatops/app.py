@@ -47,9 +47,7 @@ class App:
         self.clock = clock or Clock()
         self.tz = ZoneInfo(config.core.timezone)
         self.pm = new_plugin_manager()
-        self.plugin_report: PluginReport = load_plugins(
-            self.pm, config.core.plugins.disabled, extra_plugins
-        )
+        self.plugin_report: PluginReport = load_plugins(self.pm, config.core.plugins.disabled, extra_plugins)
         self.hooks = HookRunner(self.pm, Watchdog(config.core.hook_timeout_s))
         self._bind_config()
         self.db = Database(config.core.database.url, synchronous=config.core.database.synchronous, app=self)
@@ -95,7 +93,9 @@ class App:
             if factory is None:
                 known = ", ".join(sorted(self.transport_types)) or "none"
                 raise ConfigError(
-                    self.config.source, f"transports.{name}", "no such transport",
+                    self.config.source,
+                    f"transports.{name}",
+                    "no such transport",
                     f"known transports: {known} (install the matching extra, e.g. chatops[{name}])",
                 )
             built[name] = factory(self, name, settings or {})
@@ -123,7 +123,9 @@ class App:
             todo = await migrate.pending(self.db, self.migration_locations())
             if todo:
                 raise ConfigError(
-                    self.config.source, "database", f"{len(todo)} migration(s) not applied",
+                    self.config.source,
+                    "database",
+                    f"{len(todo)} migration(s) not applied",
                     "back up the database, then run: chatops db upgrade",
                 )
         await self.hooks.call("chatops_startup", app=self)

@@ -12,7 +12,7 @@ import json
 import logging
 import signal
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -35,7 +35,9 @@ class CliError(Exception):
 def _common(parser: argparse.ArgumentParser, defaults: bool) -> None:
     suppress = None if defaults else argparse.SUPPRESS
     parser.add_argument("--config", metavar="FILE", default=suppress, help="YAML config file")
-    parser.add_argument("--db", metavar="URL", default=suppress, help="database URL (sqlite:///… or postgresql://…)")
+    parser.add_argument(
+        "--db", metavar="URL", default=suppress, help="database URL (sqlite:///… or postgresql://…)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", default=suppress or False, help="log more")
 
 
@@ -46,7 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     shell = sub.add_parser("shell", help="chat in the terminal (SQLite, no accounts, no servers)")
-    shell.add_argument("--script", metavar="FILE", help="read lines from FILE ('-' for stdin) and exit at the end")
+    shell.add_argument(
+        "--script", metavar="FILE", help="read lines from FILE ('-' for stdin) and exit at the end"
+    )
     shell.add_argument("--fake-clock", metavar="ISO8601", help="start a fake clock (moved with :advance)")
     for name, text in (
         ("run", "start the transports and web server named in the config"),
@@ -91,7 +95,9 @@ async def cmd_shell(args: argparse.Namespace) -> int:
         try:
             start = datetime.fromisoformat(args.fake_clock.replace("Z", "+00:00"))
         except ValueError:
-            raise CliError(f"--fake-clock {args.fake_clock!r} is not ISO 8601; use e.g. 2026-03-02T14:00:00Z") from None
+            raise CliError(
+                f"--fake-clock {args.fake_clock!r} is not ISO 8601; use e.g. 2026-03-02T14:00:00Z"
+            ) from None
         if start.tzinfo is None:
             raise CliError("--fake-clock needs a timezone, e.g. 2026-03-02T14:00:00Z or +01:00")
         clock = FakeClock(start)
@@ -100,7 +106,7 @@ async def cmd_shell(args: argparse.Namespace) -> int:
         script = sys.stdin
     elif args.script:
         try:
-            script = open(args.script, encoding="utf-8")  # noqa: SIM115 - closed below
+            script = await asyncio.to_thread(open, args.script, encoding="utf-8")
         except OSError as exc:
             raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
     config = _config(args)
@@ -113,12 +119,16 @@ async def cmd_shell(args: argparse.Namespace) -> int:
             latest = await app.latest_stored_time()
             if latest is not None and clock.now() < latest:
                 raise CliError(
-                    f"--fake-clock {iso_utc(clock.now())} is before {iso_utc(latest)}, the latest time already "
-                    "stored in this database. Start the clock at or after it, or use another --db."
+                    f"--fake-clock {iso_utc(clock.now())} is before {iso_utc(latest)}, "
+                    "the latest time already stored in this database. "
+                    "Start the clock at or after it, or use another --db."
                 )
         session = ConsoleSession(app, console, sys.stdout, echo=script is not None)
         if script is None:
-            print(f"chatops {__version__} — console chat. You are 'you' in 'lobby'. !help for commands, :help for directives.")
+            print(
+                f"chatops {__version__} — console chat. You are 'you' in 'lobby'. "
+                "!help for commands, :help for directives."
+            )
             await interactive(session, sys.stdin)
         else:
             try:
@@ -182,8 +192,11 @@ async def cmd_plugins(args: argparse.Namespace) -> int:
             plugin = app.pm.get_plugin(name)
             hooks = sorted(h.name for h in app.pm.get_hookcallers(plugin) or [])
             commands = sorted(
-                c.full_name for c in [*app.commands.top.values(),
-                                      *(c for g in app.commands.groups.values() for c in g.commands.values())]
+                c.full_name
+                for c in [
+                    *app.commands.top.values(),
+                    *(c for g in app.commands.groups.values() for c in g.commands.values()),
+                ]
                 if c.plugin == name
             )
             print(name)
@@ -221,7 +234,7 @@ async def cmd_db(args: argparse.Namespace) -> int:
     return await _with_app(args, work, start=False, transports={})
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], Awaitable[int]]] = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "shell": cmd_shell,
     "run": cmd_run,
     "check-config": cmd_check_config,

@@ -99,9 +99,7 @@ def parse_instant(text: str, now: datetime, tz: object) -> datetime:
     try:
         parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(
-            f"not a time: {text!r} (use 14:02, 2026-03-01T14:02:00Z or '20m ago')"
-        ) from None
+        raise ValueError(f"not a time: {text!r} (use 14:02, 2026-03-01T14:02:00Z or '20m ago')") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
     return parsed.astimezone(UTC)

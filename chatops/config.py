@@ -136,7 +136,11 @@ def _fields_at(model: type[BaseModel], path: tuple[Any, ...]) -> list[str]:
     current: Any = model
     for part in path:
         field = getattr(current, "model_fields", {}).get(part)
-        if field is None or not isinstance(field.annotation, type) or not issubclass(field.annotation, BaseModel):
+        if (
+            field is None
+            or not isinstance(field.annotation, type)
+            or not issubclass(field.annotation, BaseModel)
+        ):
             return []
         current = field.annotation
     return list(getattr(current, "model_fields", {}))
@@ -160,7 +164,7 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        path = name[len(ENV_PREFIX):]
+        path = name[len(ENV_PREFIX) :]
         if path in _NON_CONFIG_ENV or path.startswith("TEST"):
             continue
         keys = [k.lower() for k in path.split("__") if k]
@@ -200,7 +204,9 @@ def load_config(
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(path, "", f"cannot read the file ({exc.strerror})", "check the --config path") from None
+            raise ConfigError(
+                path, "", f"cannot read the file ({exc.strerror})", "check the --config path"
+            ) from None
         try:
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:

@@ -23,7 +23,6 @@ from chatops.permissions import ADMIN, ANYONE, RoleHolders, describe_allowed
 if TYPE_CHECKING:
     from chatops.app import App
     from chatops.commands.declare import Command
-    from chatops.transports.base import Transport
 
 log = logging.getLogger("chatops.dispatch")
 
@@ -91,7 +90,7 @@ class Dispatcher:
         except UserError as exc:
             await ctx.reply(str(exc))
             return
-        result, failure = await self.app.hooks.guarded(
+        _, failure = await self.app.hooks.guarded(
             command.plugin, f"command {command.full_name}", self._invoke, ctx
         )
         if failure is not None:

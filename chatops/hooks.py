@@ -116,9 +116,7 @@ class HookRunner:
             if self.trace:
                 log.warning("hook %s [%s] %.3f ms", where, plugin, (time.perf_counter() - start) * 1e3)
 
-    async def call(
-        self, name: str, on_failure: FailureSink | None = None, **kwargs: Any
-    ) -> list[Any]:
+    async def call(self, name: str, on_failure: FailureSink | None = None, **kwargs: Any) -> list[Any]:
         """Collected hook: every plugin's non-None result, in call order."""
         results: list[Any] = []
         for impl in self.impls(name):
@@ -132,9 +130,7 @@ class HookRunner:
                 results.append(value)
         return results
 
-    async def call_first(
-        self, name: str, on_failure: FailureSink | None = None, **kwargs: Any
-    ) -> Any:
+    async def call_first(self, name: str, on_failure: FailureSink | None = None, **kwargs: Any) -> Any:
         """First-result hook: the first non-None awaited value, or None."""
         for impl in self.impls(name):
             value, failure = await self.guarded(

@@ -77,7 +77,10 @@ class Outbound:
                 attempts=0,
             )
         )
-        tx.after_commit(self.deliver_pending)
+        tx.after_commit(self._deliver_after_commit)
+
+    async def _deliver_after_commit(self) -> None:
+        await self.deliver_pending()
 
     async def deliver_pending(self) -> int:
         """Send every unsent outbox row, oldest first; mark each sent."""
@@ -85,13 +88,15 @@ class Outbound:
         async with self._delivering:
             async with self.app.db.read() as conn:
                 rows = (
-                    await conn.execute(
-                        select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id)
-                    )
+                    await conn.execute(select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id))
                 ).all()
             for row in rows:
                 ok = await self._deliver(row)
-                await self.app.db.write(lambda tx, row=row, ok=ok: self._mark(tx, row.id, ok))
+
+                async def mark(tx: Tx, row_id: int = row.id, ok: bool = ok) -> None:
+                    await self._mark(tx, row_id, ok)
+
+                await self.app.db.write(mark)
                 sent += ok
         return sent
 

@@ -61,9 +61,7 @@ class Scheduler:
         found = await tx.execute(select(timers.c.id).where(timers.c.key == key))
         row = found.first()
         if row is None:
-            await tx.execute(
-                insert(timers).values(key=key, created_at=self.app.clock.now(), **values)
-            )
+            await tx.execute(insert(timers).values(key=key, created_at=self.app.clock.now(), **values))
         else:
             await tx.execute(
                 update(timers).where(timers.c.id == row.id).values(fired_at=None, error=None, **values)
@@ -72,9 +70,7 @@ class Scheduler:
 
     async def cancel(self, tx: Tx, key: str) -> None:
         await tx.execute(
-            update(timers)
-            .where(timers.c.key == key, timers.c.state == "pending")
-            .values(state="cancelled")
+            update(timers).where(timers.c.key == key, timers.c.state == "pending").values(state="cancelled")
         )
 
     async def pending(self, key: str) -> Timer | None:
@@ -89,7 +85,7 @@ class Scheduler:
 
     async def next_due(self) -> datetime | None:
         async with self.app.db.read() as conn:
-            return await conn.scalar(select(func.min(timers.c.due_at)).where(timers.c.state == "pending"))  # type: ignore[no-any-return]
+            return await conn.scalar(select(func.min(timers.c.due_at)).where(timers.c.state == "pending"))
 
     async def fire_due(self) -> int:
         """Fire every timer due now, oldest first; return how many fired."""
@@ -120,16 +116,16 @@ class Scheduler:
             error = f"no handler for timer kind {timer.kind!r}"
         else:
             scoped = SavepointTx(tx)
-            _, failure = await self.app.hooks.guarded(
-                "timer", f"timer {timer.kind}", handler, scoped, timer
-            )
+            _, failure = await self.app.hooks.guarded("timer", f"timer {timer.kind}", handler, scoped, timer)
             await scoped.finish(ok=failure is None)
             if failure is not None:
                 error = failure.describe()
         if error is not None:
             log.error("timer %s failed: %s", timer.key, error)
             await tx.execute(
-                update(timers).where(timers.c.id == timer.id, timers.c.state == "done").values(state="failed", error=error)
+                update(timers)
+                .where(timers.c.id == timer.id, timers.c.state == "done")
+                .values(state="failed", error=error)
             )
         self.fired += 1
         return True

@@ -68,10 +68,11 @@ def parse_arguments(command: Command, tokens: list[str], ctx: CommandContext) ->
         index += 1
         if not only_positionals and token.startswith("--") and len(token) > 2:
             name, _, inline = token.partition("=")
-            option = command.option_index.get(name)
-            if option is None:
+            found = command.option_index.get(name)
+            if found is None:
                 known = ", ".join(o.flag_name for o in command.options) or "none"
                 raise ParseError(f"unknown option {name} (options: {known})")
+            option = found
             if option.is_flag:
                 values[option.dest] = True
                 continue

@@ -41,9 +41,7 @@ class CommandRegistry:
         for name, command in item.commands.items():
             if name in group.commands:
                 other = group.commands[name].plugin
-                raise CommandConflict(
-                    f"'{item.name} {name}' is declared by both {other} and {plugin}"
-                )
+                raise CommandConflict(f"'{item.name} {name}' is declared by both {other} and {plugin}")
             command.plugin = plugin
             group.commands[name] = command
 
@@ -68,7 +66,5 @@ class CommandRegistry:
         if command is None:
             near = difflib.get_close_matches(sub, sorted(group.commands), n=1)
             hint = f' Did you mean "{prefix}{head} {near[0]}"?' if near else ""
-            return Lookup(
-                None, [], f'Unknown command "{prefix}{head} {sub}".{hint} See {prefix}help {head}'
-            )
+            return Lookup(None, [], f'Unknown command "{prefix}{head} {sub}".{hint} See {prefix}help {head}')
         return Lookup(command, tokens[2:])

@@ -9,7 +9,7 @@ reference degradation, used by the console and by transports for fallbacks.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal, Union
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -26,7 +26,7 @@ class Mention(_Frozen):
     name: str
 
 
-Inline = Union[str, Mention]
+Inline = str | Mention
 
 
 class Text(_Frozen):
@@ -80,7 +80,7 @@ class Form(_Frozen):
     fields: tuple[FormField, ...]
 
 
-Block = Union[Text, Fields, Buttons]
+Block = Text | Fields | Buttons
 
 
 class Content(_Frozen):

@@ -159,7 +159,7 @@ class Database:
         result, after = await future
         for action in after:
             await action()
-        return result  # type: ignore[no-any-return]
+        return result
 
     async def _drain(self) -> None:
         try:
@@ -194,7 +194,9 @@ class Database:
         except BaseException as exc:
             for _job, future in batch:
                 if not future.done():
-                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("write cancelled"))
+                    future.set_exception(
+                        exc if isinstance(exc, Exception) else RuntimeError("write cancelled")
+                    )
             if not isinstance(exc, Exception):
                 raise
             return

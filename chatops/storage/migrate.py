@@ -26,9 +26,7 @@ def alembic_config(locations: Iterable[str]) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("path_separator", "os")
-    cfg.set_main_option(
-        "version_locations", os.pathsep.join([str(MIGRATIONS / "versions"), *locations])
-    )
+    cfg.set_main_option("version_locations", os.pathsep.join([str(MIGRATIONS / "versions"), *locations]))
     return cfg
 
 

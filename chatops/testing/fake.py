@@ -55,7 +55,9 @@ class FakeTransport(Transport):
             self.rooms[room_id] = Room(id=room_id, name=name, direct=name.startswith("@"))
         return self.rooms[room_id]
 
-    def message(self, text: str, user: str = "you", room: str = "lobby", event_id: str | None = None) -> Message:
+    def message(
+        self, text: str, user: str = "you", room: str = "lobby", event_id: str | None = None
+    ) -> Message:
         return Message(
             event_id=event_id or f"evt-{next(self._ids)}",
             room=self.room(room),

@@ -49,7 +49,9 @@ class Harness:
         await app.start()
         return cls(app, transport, clock, options)
 
-    async def say(self, text: str, *, user: str = "you", room: str = "lobby", event_id: str | None = None) -> list[Sent]:
+    async def say(
+        self, text: str, *, user: str = "you", room: str = "lobby", event_id: str | None = None
+    ) -> list[Sent]:
         """Deliver a message as ``user`` in ``room``; return what the bot sent meanwhile."""
         mark = len(self.transport.sent)
         await self.app.dispatcher.handle(self.transport.message(text, user, room, event_id))
@@ -78,8 +80,11 @@ class Harness:
         await self.app.stop()
         opts = self._options
         self.successor = await Harness.create(
-            opts["db_url"], config=opts["config"], plugins=opts["plugins"],
-            capabilities=opts["capabilities"], clock=self.clock,
+            opts["db_url"],
+            config=opts["config"],
+            plugins=opts["plugins"],
+            capabilities=opts["capabilities"],
+            clock=self.clock,
         )
         return self.successor
 

@@ -19,8 +19,10 @@ from chatops.testing.harness import Harness, sqlite_url
 
 try:
     import pytest_asyncio
+
+    HAVE_PYTEST_ASYNCIO = True
 except ImportError:  # pragma: no cover - the async fixtures need pytest-asyncio
-    pytest_asyncio = None
+    HAVE_PYTEST_ASYNCIO = False
 
 
 @pytest.fixture
@@ -34,11 +36,11 @@ def chatops_plugins() -> list[tuple[str, object]]:
 
 
 @pytest.fixture
-def register_plugin(chatops_plugins: list[tuple[str, object]]) -> Callable[[object, str | None], None]:
+def register_plugin(chatops_plugins: list[tuple[str, object]]) -> Callable[..., None]:
     def register(plugin: object, name: str | None = None) -> None:
-        chatops_plugins.append((name or getattr(plugin, "__name__", repr(plugin)), plugin))
+        chatops_plugins.append((name or str(getattr(plugin, "__name__", repr(plugin))), plugin))
 
-    return register  # type: ignore[return-value]
+    return register
 
 
 @pytest.fixture
@@ -46,7 +48,7 @@ def chat_config() -> dict[str, Any]:
     return {}
 
 
-if pytest_asyncio is not None:
+if HAVE_PYTEST_ASYNCIO:
 
     @pytest_asyncio.fixture
     async def chat_factory(

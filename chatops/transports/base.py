@@ -53,9 +53,7 @@ class Transport(ABC):
         """Post ``content`` in a room (or thread); return a reference to it."""
 
     @abstractmethod
-    async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User]
-    ) -> Room:
+    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
         """Create a room (an incident room) and invite people into it."""
 
     async def set_topic(self, room_id: str, topic: str) -> None:

@@ -81,9 +81,7 @@ class ConsoleTransport(Transport):
         self.write(room.name, self.app.config.core.bot_name, render_text(content))
         return MessageRef(room_id=room.id, id=str(next(self._ids)))
 
-    async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User]
-    ) -> Room:
+    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
         room = self.room(name)
         if private and not room.private:
             room = self.rooms[room.id] = room.model_copy(update={"private": True})
@@ -106,5 +104,7 @@ class ConsoleTransport(Transport):
         lines = []
         for room in self.rooms.values():
             topic = self.topics.get(room.id, "")
-            lines.append(f"{room.name}{' (private)' if room.private else ''}{'  — ' + topic if topic else ''}")
+            lines.append(
+                f"{room.name}{' (private)' if room.private else ''}{'  — ' + topic if topic else ''}"
+            )
         return "\n".join(lines)

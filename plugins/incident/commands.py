@@ -6,12 +6,6 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
-from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
-from chatops.clock import format_duration, parse_instant
-from chatops.models.content import Form, FormField
-from chatops.storage.db import Tx
-from chatops.timefmt import local_time, relative
-from chatops.transports.base import slugify
 from chatops_plugins.incident import lookup, store
 from chatops_plugins.incident.config import IncidentConfig
 from chatops_plugins.incident.domain import (
@@ -38,6 +32,13 @@ from chatops_plugins.incident.events import (
 )
 from chatops_plugins.incident.render import status_text, topic
 
+from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
+from chatops.clock import format_duration, parse_instant
+from chatops.models.content import Form, FormField
+from chatops.storage.db import Tx
+from chatops.timefmt import local_time, relative
+from chatops.transports.base import slugify
+
 log = logging.getLogger("chatops.incident")
 
 incident = CommandGroup("incident", help="declare and run incidents")
@@ -45,7 +46,9 @@ incident = CommandGroup("incident", help="declare and run incidents")
 DECLARE = Permission("incident.declare", ("anyone",), "declare incidents")
 RECORD = Permission("incident.record", ("anyone",), "add notes, hypotheses, tags and services")
 UPDATE = Permission("incident.update", ("ic", "tech-lead", "admin"), "post updates")
-PROGRESS = Permission("incident.progress", ("ic", "tech-lead", "admin"), "mark an incident identified or mitigated")
+PROGRESS = Permission(
+    "incident.progress", ("ic", "tech-lead", "admin"), "mark an incident identified or mitigated"
+)
 RESOLVE = Permission("incident.resolve", ("ic", "admin"), "resolve, force-resolve or reopen an incident")
 
 ID = Option("--id", lookup.incident_id, help="the incident (42 or INC-42); implied in its room", metavar="N")
@@ -75,7 +78,9 @@ async def refresh_topic(ctx: CommandContext, inc: Incident) -> None:
     transport = ctx.app.transports.get(inc.room_id.split(":", 1)[0])
     if transport is not None and transport.capabilities.topics:
         try:
-            await transport.set_topic(inc.room_id, topic(inc, lookup.scale_of(ctx.app), ic.name if ic else None))
+            await transport.set_topic(
+                inc.room_id, topic(inc, lookup.scale_of(ctx.app), ic.name if ic else None)
+            )
         except Exception:  # a topic is cosmetic; never fail the command for it
             pass
 
@@ -95,7 +100,10 @@ async def refresh_topic(ctx: CommandContext, inc: Incident) -> None:
     form=Form(
         title="Declare an incident",
         command="incident declare",
-        fields=(FormField(name="title", label="What is wrong?"), FormField(name="sev", label="Severity", required=False)),
+        fields=(
+            FormField(name="title", label="What is wrong?"),
+            FormField(name="sev", label="Severity", required=False),
+        ),
     ),
 )
 async def declare(
@@ -114,34 +122,67 @@ async def declare(
         raise UserError(f"Titles are limited to {settings.max_title_chars} characters; put detail in a note.")
     now = ctx.now
     if started is not None and started > now:
-        raise UserError(f"--started {local_time(started, ctx.tz, now)} is in the future; use when impact began.")
+        raise UserError(
+            f"--started {local_time(started, ctx.tz, now)} is in the future; use when impact began."
+        )
     severity = sev if sev is not None else scale.default
     sender = ctx.sender
 
     async def write(tx: Tx) -> Incident:
         new_id = await store.create(
-            tx, title=title, severity=severity, status=Status.INVESTIGATING.value, private=private,
-            near_miss=near_miss, declared_at=now, declared_by=sender.id, detected_at=now,
-            started_at=started, room_name="", origin_room_id=ctx.room.id,
-            tags=sorted(set(tag)), services=sorted(set(service)),
+            tx,
+            title=title,
+            severity=severity,
+            status=Status.INVESTIGATING.value,
+            private=private,
+            near_miss=near_miss,
+            declared_at=now,
+            declared_by=sender.id,
+            detected_at=now,
+            started_at=started,
+            room_name="",
+            origin_room_id=ctx.room.id,
+            tags=sorted(set(tag)),
+            services=sorted(set(service)),
         )
         room_name = f"{settings.room_prefix}-{new_id}-{slugify(title)}"
         created = await store.get(tx, new_id)
         assert created is not None
         created = replace(created, room_name=room_name)
         await store.save(tx, created)
-        await store.record(tx, IncidentDeclared(
-            stream=stream_of(new_id), at=now, actor=sender.id, incident_id=new_id, title=title,
-            severity=severity, severity_confirmed=sev is not None, private=private, near_miss=near_miss,
-            started_at=started, tags=sorted(set(tag)), services=sorted(set(service)),
-            origin_room_id=ctx.room.id,
-        ))
+        await store.record(
+            tx,
+            IncidentDeclared(
+                stream=stream_of(new_id),
+                at=now,
+                actor=sender.id,
+                incident_id=new_id,
+                title=title,
+                severity=severity,
+                severity_confirmed=sev is not None,
+                private=private,
+                near_miss=near_miss,
+                started_at=started,
+                tags=sorted(set(tag)),
+                services=sorted(set(service)),
+                origin_room_id=ctx.room.id,
+            ),
+        )
         if settings.declarer_is_ic:
             await store.set_role(tx, new_id, "ic", sender)
-            await store.record(tx, RoleAssigned(
-                stream=stream_of(new_id), at=now, actor=sender.id, incident_id=new_id,
-                role="ic", role_label="Incident Commander", user_id=sender.id, user_name=sender.name,
-            ))
+            await store.record(
+                tx,
+                RoleAssigned(
+                    stream=stream_of(new_id),
+                    at=now,
+                    actor=sender.id,
+                    incident_id=new_id,
+                    role="ic",
+                    role_label="Incident Commander",
+                    user_id=sender.id,
+                    user_name=sender.name,
+                ),
+            )
         return created
 
     inc = await ctx.app.db.write(write)
@@ -149,7 +190,11 @@ async def declare(
     lines = [f'{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
     roles_line = await ctx.app.hooks.call("chatops_incident_status_lines", app=ctx.app, incident=inc)
     lines.extend(line for part in roles_line for line in part)
-    lines.append(f"Room: {inc.room_name}" if inc.room_id else "Room: not created (see the log); use --id " + str(inc.id))
+    lines.append(
+        f"Room: {inc.room_name}"
+        if inc.room_id
+        else "Room: not created (see the log); use --id " + str(inc.id)
+    )
     due = next_update_due(inc, scale)
     hint = f"Assign roles: !incident role tech-lead @name --id {inc.id}"
     if due is not None:
@@ -170,8 +215,10 @@ async def _open_room(ctx: CommandContext, inc: Incident) -> Incident:
     """Create the incident room after the incident is stored, then remember it."""
     try:
         room = await ctx.transport.create_room(
-            inc.room_name, topic(inc, lookup.scale_of(ctx.app), ctx.sender.name if config(ctx).declarer_is_ic else None),
-            private=inc.private, invite=[ctx.sender],
+            inc.room_name,
+            topic(inc, lookup.scale_of(ctx.app), ctx.sender.name if config(ctx).declarer_is_ic else None),
+            private=inc.private,
+            invite=[ctx.sender],
         )
     except Exception:
         log.exception("creating the room for %s failed", inc.ref)
@@ -180,10 +227,17 @@ async def _open_room(ctx: CommandContext, inc: Incident) -> Incident:
 
     async def write(tx: Tx) -> None:
         await store.save(tx, placed)
-        await store.record(tx, RoomCreated(
-            stream=stream_of(inc.id), at=ctx.now, actor=ctx.sender.id, incident_id=inc.id,
-            room_id=room.id, room_name=room.name,
-        ))
+        await store.record(
+            tx,
+            RoomCreated(
+                stream=stream_of(inc.id),
+                at=ctx.now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                room_id=room.id,
+                room_name=room.name,
+            ),
+        )
 
     await ctx.app.db.write(write)
     return placed
@@ -211,11 +265,19 @@ async def _move(ctx: CommandContext, target: Status, text: str | None, force: st
         except Refused as refused:
             raise UserError(str(refused)) from None
         await store.save(tx, changed)
-        await store.record(tx, StatusChanged(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id,
-            from_status=current.status.value, to_status=target.value, text=force or text,
-            forced=force is not None,
-        ))
+        await store.record(
+            tx,
+            StatusChanged(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                from_status=current.status.value,
+                to_status=target.value,
+                text=force or text,
+                forced=force is not None,
+            ),
+        )
         return changed
 
     changed = await ctx.app.db.write(write)
@@ -224,8 +286,11 @@ async def _move(ctx: CommandContext, target: Status, text: str | None, force: st
 
 
 @incident.command(
-    "identified", Arg("text", required=False, greedy=True, help="what the cause is"), ID,
-    help="the cause is known", example='!incident identified "connection pool exhausted after deploy 1234"',
+    "identified",
+    Arg("text", required=False, greedy=True, help="what the cause is"),
+    ID,
+    help="the cause is known",
+    example='!incident identified "connection pool exhausted after deploy 1234"',
     permission=PROGRESS,
 )
 async def identified(ctx: CommandContext, text: str | None, id: int | None) -> None:
@@ -234,9 +299,12 @@ async def identified(ctx: CommandContext, text: str | None, id: int | None) -> N
 
 
 @incident.command(
-    "mitigated", Arg("text", required=False, greedy=True, help="what stopped the impact"), ID,
+    "mitigated",
+    Arg("text", required=False, greedy=True, help="what stopped the impact"),
+    ID,
     help="user impact has stopped; the monitoring window starts",
-    example='!incident mitigated "rolled back to 1233"', permission=PROGRESS,
+    example='!incident mitigated "rolled back to 1233"',
+    permission=PROGRESS,
 )
 async def mitigated(ctx: CommandContext, text: str | None, id: int | None) -> None:
     inc = await _move(ctx, Status.MITIGATED, text)
@@ -244,15 +312,20 @@ async def mitigated(ctx: CommandContext, text: str | None, id: int | None) -> No
     until = monitoring_until(inc, scale)
     assert until is not None
     await announce(
-        ctx, inc,
+        ctx,
+        inc,
         f"{inc.ref} is mitigated · monitoring until {local_time(until, ctx.tz, ctx.now)}"
-        + (f": {text}." if text else ".") + f" Resolve after that with !incident resolve --id {inc.id}",
+        + (f": {text}." if text else ".")
+        + f" Resolve after that with !incident resolve --id {inc.id}",
     )
 
 
 @incident.command(
-    "resolve", Option("--force", metavar='"REASON"', help="resolve now, recording why"), ID,
-    help="close the incident after the monitoring window", example="!incident resolve",
+    "resolve",
+    Option("--force", metavar='"REASON"', help="resolve now, recording why"),
+    ID,
+    help="close the incident after the monitoring window",
+    example="!incident resolve",
     permission=RESOLVE,
 )
 async def resolve(ctx: CommandContext, force: str | None, id: int | None) -> None:
@@ -262,8 +335,11 @@ async def resolve(ctx: CommandContext, force: str | None, id: int | None) -> Non
 
 
 @incident.command(
-    "reopen", Arg("reason", greedy=True, help="what came back"), ID,
-    help="a mitigated or resolved incident regressed", example='!incident reopen "errors are back"',
+    "reopen",
+    Arg("reason", greedy=True, help="what came back"),
+    ID,
+    help="a mitigated or resolved incident regressed",
+    example='!incident reopen "errors are back"',
     permission=RESOLVE,
 )
 async def reopen_command(ctx: CommandContext, reason: str, id: int | None) -> None:
@@ -278,10 +354,18 @@ async def reopen_command(ctx: CommandContext, reason: str, id: int | None) -> No
         except Refused as refused:
             raise UserError(str(refused)) from None
         await store.save(tx, changed)
-        await store.record(tx, StatusChanged(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id,
-            from_status=current.status.value, to_status=Status.INVESTIGATING.value, text=reason,
-        ))
+        await store.record(
+            tx,
+            StatusChanged(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                from_status=current.status.value,
+                to_status=Status.INVESTIGATING.value,
+                text=reason,
+            ),
+        )
         return changed
 
     changed = await ctx.app.db.write(write)
@@ -296,8 +380,10 @@ async def status(ctx: CommandContext, id: int | None) -> None:
 
 
 @incident.command(
-    "list", Option("--all", is_flag=True, help="include resolved incidents"),
-    help="open incidents", example="!incident list",
+    "list",
+    Option("--all", is_flag=True, help="include resolved incidents"),
+    help="open incidents",
+    example="!incident list",
 )
 async def listing(ctx: CommandContext, all: bool) -> None:
     scale = lookup.scale_of(ctx.app)
@@ -326,7 +412,9 @@ def _looks_impact_first(text: str) -> bool:
 
 
 @incident.command(
-    "update", Arg("text", greedy=True, help="what users see — mitigation status — next update"), ID,
+    "update",
+    Arg("text", greedy=True, help="what users see — mitigation status — next update"),
+    ID,
     help="post a status update (resets the update reminder)",
     example='!incident update "checkout failing for ~30% of users — rolling back — next update 14:45"',
     permission=UPDATE,
@@ -334,7 +422,9 @@ def _looks_impact_first(text: str) -> bool:
 async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
     inc = await lookup.find(ctx)
     if not inc.is_open:
-        raise UserError(f"{inc.ref} is resolved; reopen it first if it regressed: !incident reopen \"<reason>\"")
+        raise UserError(
+            f'{inc.ref} is resolved; reopen it first if it regressed: !incident reopen "<reason>"'
+        )
     now = ctx.now
 
     async def write(tx: Tx) -> Incident:
@@ -342,17 +432,26 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
         assert current is not None
         changed = replace(current, last_update_at=now, last_update=text)
         await store.save(tx, changed)
-        await store.record(tx, UpdatePosted(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text,
-        ))
+        await store.record(
+            tx,
+            UpdatePosted(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                text=text,
+            ),
+        )
         return changed
 
     changed = await ctx.app.db.write(write)
     scale = lookup.scale_of(ctx.app)
     due = next_update_due(changed, scale)
     tail = f" Next update due {local_time(due, ctx.tz, now)}." if due else ""
-    tip = "" if _looks_impact_first(text) else (
-        '\nTip: lead with impact — "<what users see> — <mitigation status> — <next update>".'
+    tip = (
+        ""
+        if _looks_impact_first(text)
+        else ('\nTip: lead with impact — "<what users see> — <mitigation status> — <next update>".')
     )
     await ctx.reply(f"Update posted to {changed.ref}.{tail}{tip}")
     if changed.room_id and changed.room_id != ctx.room.id:
@@ -364,17 +463,29 @@ async def _record_text(ctx: CommandContext, event_type: type, text: str, **field
     now = ctx.now
 
     async def write(tx: Tx) -> None:
-        await store.record(tx, event_type(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text, **fields,
-        ))
+        await store.record(
+            tx,
+            event_type(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                text=text,
+                **fields,
+            ),
+        )
 
     await ctx.app.db.write(write)
     return inc
 
 
 @incident.command(
-    "note", Arg("text", greedy=True), ID, help="add a note to the timeline",
-    example='!incident note "deploy 1234 went out at 13:58"', permission=RECORD,
+    "note",
+    Arg("text", greedy=True),
+    ID,
+    help="add a note to the timeline",
+    example='!incident note "deploy 1234 went out at 13:58"',
+    permission=RECORD,
 )
 async def note(ctx: CommandContext, text: str, id: int | None) -> None:
     inc = await _record_text(ctx, NoteAdded, text)
@@ -382,8 +493,12 @@ async def note(ctx: CommandContext, text: str, id: int | None) -> None:
 
 
 @incident.command(
-    "hypothesis", Arg("text", greedy=True), ID, help="record the current hypothesis (shown in status)",
-    example='!incident hypothesis "connection pool exhaustion"', permission=RECORD,
+    "hypothesis",
+    Arg("text", greedy=True),
+    ID,
+    help="record the current hypothesis (shown in status)",
+    example='!incident hypothesis "connection pool exhaustion"',
+    permission=RECORD,
 )
 async def hypothesis(ctx: CommandContext, text: str, id: int | None) -> None:
     inc = await lookup.find(ctx)
@@ -393,9 +508,16 @@ async def hypothesis(ctx: CommandContext, text: str, id: int | None) -> None:
         current = await store.get(tx, inc.id)
         assert current is not None
         await store.save(tx, replace(current, hypothesis=text))
-        await store.record(tx, HypothesisSet(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text,
-        ))
+        await store.record(
+            tx,
+            HypothesisSet(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                text=text,
+            ),
+        )
 
     await ctx.app.db.write(write)
     await announce(ctx, inc, f"{inc.ref} hypothesis: {text}")
@@ -415,11 +537,16 @@ async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
         if value in existing:
             return False
         updated = tuple(sorted({*existing, value}))
-        await store.save(tx, replace(current, **{"tags" if field == "tag" else "services": updated}))
+        if field == "tag":
+            await store.save(tx, replace(current, tags=updated))
+        else:
+            await store.save(tx, replace(current, services=updated))
         event = (
             TagAdded(stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, tag=value)
             if field == "tag"
-            else ServiceAdded(stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, service=value)
+            else ServiceAdded(
+                stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, service=value
+            )
         )
         await store.record(tx, event)
         return True
@@ -429,14 +556,20 @@ async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
     return inc
 
 
-@incident.command("tag", Arg("tag"), ID, help="tag the incident", example="!incident tag database", permission=RECORD)
+@incident.command(
+    "tag", Arg("tag"), ID, help="tag the incident", example="!incident tag database", permission=RECORD
+)
 async def add_tag(ctx: CommandContext, tag: str, id: int | None) -> None:
     inc = await _add_label(ctx, "tag", tag)
     await ctx.reply(f"Tagged {inc.ref} with {tag}.")
 
 
 @incident.command(
-    "service", Arg("name"), ID, help="name an affected service", example="!incident service checkout-api",
+    "service",
+    Arg("name"),
+    ID,
+    help="name an affected service",
+    example="!incident service checkout-api",
     permission=RECORD,
 )
 async def add_service(ctx: CommandContext, name: str, id: int | None) -> None:

@@ -83,14 +83,38 @@ class SeverityScale:
 def default_scale() -> SeverityScale:
     return SeverityScale(
         levels=(
-            SeverityLevel(1, "Sev1", "Full outage, major customer impact, data loss or security breach",
-                          ("p0",), timedelta(minutes=15), timedelta(minutes=30)),
-            SeverityLevel(2, "Sev2", "Partial outage or degraded service for some users",
-                          ("p1",), timedelta(minutes=30), timedelta(minutes=30)),
-            SeverityLevel(3, "Sev3", "Minor degradation or a non-critical feature broken",
-                          ("p2",), None, timedelta(minutes=10)),
-            SeverityLevel(4, "Sev4", "Awareness: known issue or planned work affecting users",
-                          ("p3",), None, timedelta(minutes=10)),
+            SeverityLevel(
+                1,
+                "Sev1",
+                "Full outage, major customer impact, data loss or security breach",
+                ("p0",),
+                timedelta(minutes=15),
+                timedelta(minutes=30),
+            ),
+            SeverityLevel(
+                2,
+                "Sev2",
+                "Partial outage or degraded service for some users",
+                ("p1",),
+                timedelta(minutes=30),
+                timedelta(minutes=30),
+            ),
+            SeverityLevel(
+                3,
+                "Sev3",
+                "Minor degradation or a non-critical feature broken",
+                ("p2",),
+                None,
+                timedelta(minutes=10),
+            ),
+            SeverityLevel(
+                4,
+                "Sev4",
+                "Awareness: known issue or planned work affecting users",
+                ("p3",),
+                None,
+                timedelta(minutes=10),
+            ),
         ),
         default=3,
     )
@@ -153,8 +177,9 @@ def next_update_due(incident: Incident, scale: SeverityScale) -> datetime | None
     return (incident.last_update_at or incident.declared_at) + every
 
 
-def advance(incident: Incident, target: Status, now: datetime, scale: SeverityScale,
-            force_reason: str | None = None) -> Incident:
+def advance(
+    incident: Incident, target: Status, now: datetime, scale: SeverityScale, force_reason: str | None = None
+) -> Incident:
     """The incident after moving to ``target``, or ``Refused`` saying why not and what to do."""
     current = incident.status
     if target == current:
@@ -163,25 +188,26 @@ def advance(incident: Incident, target: Status, now: datetime, scale: SeveritySc
         return _resolve(incident, now, scale, force_reason)
     if target not in _FORWARD[current]:
         if current == Status.RESOLVED:
-            raise Refused(f"{incident.ref} is resolved. To reopen it: !incident reopen \"<reason>\"")
+            raise Refused(f'{incident.ref} is resolved. To reopen it: !incident reopen "<reason>"')
         raise Refused(
             f"{incident.ref} is {current}; it cannot go back to {target}. "
-            f"If it regressed: !incident reopen \"<reason>\""
+            f'If it regressed: !incident reopen "<reason>"'
         )
-    stamp = {Status.IDENTIFIED: "identified_at", Status.MITIGATED: "mitigated_at"}[target]
-    return replace(incident, status=target, **{stamp: now})
+    if target == Status.IDENTIFIED:
+        return replace(incident, status=target, identified_at=now)
+    return replace(incident, status=target, mitigated_at=now)
 
 
 def _resolve(incident: Incident, now: datetime, scale: SeverityScale, force_reason: str | None) -> Incident:
     if force_reason is not None:
         if not force_reason.strip():
-            raise Refused("A forced resolve needs a reason: !incident resolve --force \"<reason>\"")
+            raise Refused('A forced resolve needs a reason: !incident resolve --force "<reason>"')
         return replace(incident, status=Status.RESOLVED, resolved_at=now)
     if incident.status != Status.MITIGATED:
         raise Refused(
             f"Can't resolve {incident.ref} yet: it is {incident.status}, not mitigated. "
             f"Mark it mitigated first (!incident mitigated), or override: "
-            f"!incident resolve --force \"<reason>\""
+            f'!incident resolve --force "<reason>"'
         )
     until = monitoring_until(incident, scale)
     assert until is not None
@@ -200,5 +226,7 @@ class EarlyResolve(Refused):
 
 def reopen(incident: Incident, now: datetime) -> Incident:
     if incident.status not in (Status.MITIGATED, Status.RESOLVED):
-        raise Refused(f"{incident.ref} is {incident.status}; only a mitigated or resolved incident can be reopened.")
+        raise Refused(
+            f"{incident.ref} is {incident.status}; only a mitigated or resolved incident can be reopened."
+        )
     return replace(incident, status=Status.INVESTIGATING, resolved_at=None, mitigated_at=None)

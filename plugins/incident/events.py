@@ -86,7 +86,15 @@ class RoomCreated(IncidentEvent):
 ALL_KINDS = [
     cls.kind
     for cls in (
-        IncidentDeclared, SeverityChanged, RoleAssigned, StatusChanged, UpdatePosted,
-        NoteAdded, HypothesisSet, TagAdded, ServiceAdded, RoomCreated,
+        IncidentDeclared,
+        SeverityChanged,
+        RoleAssigned,
+        StatusChanged,
+        UpdatePosted,
+        NoteAdded,
+        HypothesisSet,
+        TagAdded,
+        ServiceAdded,
+        RoomCreated,
     )
 ]

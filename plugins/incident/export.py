@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatops.events import DomainEvent, kind_of
-from chatops.timefmt import iso_utc
 from chatops_plugins.incident import store
 from chatops_plugins.incident.domain import Incident, SeverityScale
+
+from chatops.events import DomainEvent, kind_of
+from chatops.timefmt import iso_utc
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -30,21 +31,56 @@ def incident_record(
         data = event.data()
         kind = kind_of(event)
         if kind == "incident_declared":
-            severity_history.append({"at": iso_utc(event.at), "actor": event.actor, "from": None,
-                                     "to": data["severity"], "reason": None})
-            status_history.append({"at": iso_utc(event.at), "actor": event.actor, "from": None,
-                                   "to": "investigating", "text": None, "forced": False})
+            severity_history.append(
+                {
+                    "at": iso_utc(event.at),
+                    "actor": event.actor,
+                    "from": None,
+                    "to": data["severity"],
+                    "reason": None,
+                }
+            )
+            status_history.append(
+                {
+                    "at": iso_utc(event.at),
+                    "actor": event.actor,
+                    "from": None,
+                    "to": "investigating",
+                    "text": None,
+                    "forced": False,
+                }
+            )
         elif kind == "severity_changed":
-            severity_history.append({"at": iso_utc(event.at), "actor": event.actor,
-                                     "from": data["from_severity"], "to": data["to_severity"],
-                                     "reason": data.get("text")})
+            severity_history.append(
+                {
+                    "at": iso_utc(event.at),
+                    "actor": event.actor,
+                    "from": data["from_severity"],
+                    "to": data["to_severity"],
+                    "reason": data.get("text"),
+                }
+            )
         elif kind == "status_changed":
-            status_history.append({"at": iso_utc(event.at), "actor": event.actor, "from": data["from_status"],
-                                   "to": data["to_status"], "text": data.get("text"),
-                                   "forced": data.get("forced", False)})
+            status_history.append(
+                {
+                    "at": iso_utc(event.at),
+                    "actor": event.actor,
+                    "from": data["from_status"],
+                    "to": data["to_status"],
+                    "text": data.get("text"),
+                    "forced": data.get("forced", False),
+                }
+            )
         elif kind == "role_assigned":
-            role_history.append({"at": iso_utc(event.at), "actor": event.actor, "role": data["role"],
-                                 "user": data["user_id"], "previous": data.get("previous_user_id")})
+            role_history.append(
+                {
+                    "at": iso_utc(event.at),
+                    "actor": event.actor,
+                    "role": data["role"],
+                    "user": data["user_id"],
+                    "previous": data.get("previous_user_id"),
+                }
+            )
     return {
         "id": inc.id,
         "ref": inc.ref,
@@ -74,6 +110,9 @@ async def export_incidents(app: App, scale: SeverityScale) -> list[dict[str, Any
     records = []
     async with app.db.read() as conn:
         for inc in await store.listing(conn, only_open=False):
-            records.append(incident_record(inc, await store.roles(conn, inc.id),
-                                           await store.timeline(conn, inc.id), scale))
+            records.append(
+                incident_record(
+                    inc, await store.roles(conn, inc.id), await store.timeline(conn, inc.id), scale
+                )
+            )
     return records

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from chatops.context import CommandContext, UserError
 from chatops_plugins.incident import store
 from chatops_plugins.incident.domain import Incident, SeverityScale, default_scale, parse_ref
+
+from chatops.context import CommandContext, UserError
 
 if TYPE_CHECKING:
     from chatops.app import App

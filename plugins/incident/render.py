@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chatops.timefmt import local_time, relative
 from chatops_plugins.incident.domain import Incident, SeverityScale, Status, monitoring_until, next_update_due
+
+from chatops.timefmt import local_time, relative
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -43,7 +44,9 @@ async def status_text(app: App, incident: Incident, scale: SeverityScale) -> str
     if incident.last_update:
         lines.append(f"Impact: {incident.last_update}")
     elif incident.is_open:
-        lines.append('Impact: not described yet — !incident update "<what users see> — <mitigation> — <next update>"')
+        lines.append(
+            'Impact: not described yet — !incident update "<what users see> — <mitigation> — <next update>"'
+        )
     for extra in await app.hooks.call("chatops_incident_status_lines", app=app, incident=incident):
         lines.extend(extra)
     if incident.hypothesis:

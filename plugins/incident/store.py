@@ -6,15 +6,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from chatops_plugins.incident.domain import OPEN, Incident, Status
+from chatops_plugins.incident.events import IncidentEvent, stream_of
+from chatops_plugins.incident.tables import incident_roles, incidents
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatops import events as event_log
 from chatops.models.chat import User
 from chatops.storage.tables import events
-from chatops_plugins.incident.domain import OPEN, Incident, Status
-from chatops_plugins.incident.events import IncidentEvent, stream_of
-from chatops_plugins.incident.tables import incident_roles, incidents
 
 if TYPE_CHECKING:
     from chatops.storage.db import Tx
@@ -70,23 +70,31 @@ async def record(tx: Tx, event: IncidentEvent) -> IncidentEvent:
 
 
 async def roles(conn: AsyncConnection | Tx, incident_id: int) -> dict[str, User]:
-    rows = (await conn.execute(select(incident_roles).where(incident_roles.c.incident_id == incident_id))).all()
+    rows = (
+        await conn.execute(select(incident_roles).where(incident_roles.c.incident_id == incident_id))
+    ).all()
     return {row.role: User(id=row.user_id, name=row.user_name) for row in rows}
 
 
 async def set_role(tx: Tx, incident_id: int, role: str, user: User | None) -> None:
     await tx.execute(
-        delete(incident_roles).where(incident_roles.c.incident_id == incident_id, incident_roles.c.role == role)
+        delete(incident_roles).where(
+            incident_roles.c.incident_id == incident_id, incident_roles.c.role == role
+        )
     )
     if user is not None:
         await tx.execute(
-            insert(incident_roles).values(incident_id=incident_id, role=role, user_id=user.id, user_name=user.name)
+            insert(incident_roles).values(
+                incident_id=incident_id, role=role, user_id=user.id, user_name=user.name
+            )
         )
 
 
 async def participants(conn: AsyncConnection, incident: Incident) -> set[str]:
     """Everyone who declared, holds or held a role, or wrote to the incident."""
-    actors = (await conn.execute(select(events.c.actor).where(events.c.stream == stream_of(incident.id)).distinct())).scalars()
+    actors = (
+        await conn.execute(select(events.c.actor).where(events.c.stream == stream_of(incident.id)).distinct())
+    ).scalars()
     holders = (await roles(conn, incident.id)).values()
     return {incident.declared_by, *actors, *(u.id for u in holders)}
 
@@ -96,6 +104,11 @@ async def timeline(conn: AsyncConnection, incident_id: int) -> list[event_log.Do
 
 
 def latest_time(incident: Incident) -> datetime:
-    stamps = [incident.declared_at, incident.identified_at, incident.mitigated_at, incident.resolved_at,
-              incident.last_update_at]
+    stamps = [
+        incident.declared_at,
+        incident.identified_at,
+        incident.mitigated_at,
+        incident.resolved_at,
+        incident.last_update_at,
+    ]
     return max(s for s in stamps if s is not None)

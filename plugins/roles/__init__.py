@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.commands import ID, announce, refresh_topic
+from chatops_plugins.incident.domain import Incident
+from chatops_plugins.incident.events import RoleAssigned, stream_of
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chatops import Arg, CommandContext, CommandGroup, Option, Permission, User, UserError, hookimpl
 from chatops.events import DomainEvent
 from chatops.permissions import RoleHolders
 from chatops.storage.db import Tx
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID, announce, refresh_topic
-from chatops_plugins.incident.domain import Incident
-from chatops_plugins.incident.events import RoleAssigned, stream_of
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -40,7 +40,9 @@ class RoleDefinition(BaseModel):
 
 BUILT_IN = [
     RoleDefinition(
-        key="ic", label="Incident Commander", short="IC",
+        key="ic",
+        label="Incident Commander",
+        short="IC",
         instructions=(
             "You run the response; you don't debug. Keep the hypothesis current "
             "(!incident hypothesis), name who does what (!incident role), post updates on cadence "
@@ -49,14 +51,16 @@ BUILT_IN = [
         ),
     ),
     RoleDefinition(
-        key="tech-lead", label="Tech Lead",
+        key="tech-lead",
+        label="Tech Lead",
         instructions=(
             "You lead the technical work. Mitigate before you diagnose: roll back, flip the flag, "
             "shed load. Tell the IC what you try and what you learn (!incident note)."
         ),
     ),
     RoleDefinition(
-        key="comms-lead", label="Comms Lead",
+        key="comms-lead",
+        label="Comms Lead",
         instructions=(
             "You keep everyone outside the room informed: stakeholders, support, the status page. "
             "Impact first, on cadence, and never paste debugging chatter outside."
@@ -108,15 +112,23 @@ ASSIGN = Permission("incident.roles", ("ic", "admin"), "assign roles")
 
 
 @group.command(
-    "role", Arg("role", role_key), Arg("user", person, required=False, metavar="@user"),
-    Option("--clear", is_flag=True, help="leave the role empty"), ID,
-    help="hand a role to someone (or --clear it)", example="!incident role tech-lead @bob",
+    "role",
+    Arg("role", role_key),
+    Arg("user", person, required=False, metavar="@user"),
+    Option("--clear", is_flag=True, help="leave the role empty"),
+    ID,
+    help="hand a role to someone (or --clear it)",
+    example="!incident role tech-lead @bob",
     permission=ASSIGN,
 )
 async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool, id: int | None) -> None:
     if (user is None) == (not clear):
-        raise UserError("Name a person or --clear, not both.\nUsage: " + ctx.command.usage(ctx.app.dispatcher.prefix)
-                        + "   — e.g. " + ctx.command.example)
+        raise UserError(
+            "Name a person or --clear, not both.\nUsage: "
+            + ctx.command.usage(ctx.app.dispatcher.prefix)
+            + "   — e.g. "
+            + ctx.command.example
+        )
     inc = await lookup.find(ctx)
     label = definitions(ctx.app)[role].label
     now = ctx.now
@@ -128,11 +140,20 @@ async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool,
         if previous is None and user is None:
             raise UserError(f"{inc.ref} has no {label} to clear.")
         await store.set_role(tx, inc.id, role, user)
-        await store.record(tx, RoleAssigned(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, role=role,
-            role_label=label, user_id=user.id if user else None, user_name=user.name if user else None,
-            previous_user_id=previous.id if previous else None,
-        ))
+        await store.record(
+            tx,
+            RoleAssigned(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                role=role,
+                role_label=label,
+                user_id=user.id if user else None,
+                user_name=user.name if user else None,
+                previous_user_id=previous.id if previous else None,
+            ),
+        )
         return previous
 
     previous = await ctx.app.db.write(write)

@@ -1,6 +1,6 @@
 """Built-in plugin ``severity``: the scale, ``!incident sev``, and update reminders.
 
-The scale (default Sev1–Sev4) is configurable and offered to every plugin
+The scale (default Sev1 to Sev4) is configurable and offered to every plugin
 through ``chatops_severity_scale``.  Severity sets the update cadence; when
 an update is due and none was posted, the incident room is reminded.  The
 reminder is a durable timer re-armed inside the same transaction as each
@@ -12,20 +12,19 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.commands import ID, announce, refresh_topic
+from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
+from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError, hookimpl
+from chatops import Arg, CommandContext, CommandGroup, Permission, UserError, events, hookimpl
 from chatops.clock import format_duration, parse_duration
-from chatops import events
 from chatops.events import DomainEvent
 from chatops.models.content import Content, Mention, Text
 from chatops.scheduler import Timer, TimerHandler
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID, announce, refresh_topic
-from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
-from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -57,14 +56,36 @@ class SeverityConfig(BaseModel):
 
     default: int = 3
     levels: list[LevelConfig] = [
-        LevelConfig(level=1, name="Sev1", aliases=["P0"], update_every="15m", monitoring="30m",
-                    description="Full outage, major customer impact, data loss or security breach"),
-        LevelConfig(level=2, name="Sev2", aliases=["P1"], update_every="30m", monitoring="30m",
-                    description="Partial outage or degraded service for some users"),
-        LevelConfig(level=3, name="Sev3", aliases=["P2"], monitoring="10m",
-                    description="Minor degradation or a non-critical feature broken"),
-        LevelConfig(level=4, name="Sev4", aliases=["P3"], monitoring="10m",
-                    description="Awareness: known issue or planned work affecting users"),
+        LevelConfig(
+            level=1,
+            name="Sev1",
+            aliases=["P0"],
+            update_every="15m",
+            monitoring="30m",
+            description="Full outage, major customer impact, data loss or security breach",
+        ),
+        LevelConfig(
+            level=2,
+            name="Sev2",
+            aliases=["P1"],
+            update_every="30m",
+            monitoring="30m",
+            description="Partial outage or degraded service for some users",
+        ),
+        LevelConfig(
+            level=3,
+            name="Sev3",
+            aliases=["P2"],
+            monitoring="10m",
+            description="Minor degradation or a non-critical feature broken",
+        ),
+        LevelConfig(
+            level=4,
+            name="Sev4",
+            aliases=["P3"],
+            monitoring="10m",
+            description="Awareness: known issue or planned work affecting users",
+        ),
     ]
 
     @model_validator(mode="after")
@@ -82,7 +103,10 @@ class SeverityConfig(BaseModel):
         return SeverityScale(
             levels=tuple(
                 SeverityLevel(
-                    number=lv.level, name=lv.name, description=lv.description, aliases=tuple(lv.aliases),
+                    number=lv.level,
+                    name=lv.name,
+                    description=lv.description,
+                    aliases=tuple(lv.aliases),
                     update_every=parse_duration(lv.update_every) if lv.update_every else None,
                     monitoring=parse_duration(lv.monitoring),
                 )
@@ -97,8 +121,12 @@ SEVERITY = Permission("incident.severity", ("ic", "admin"), "change severity")
 
 
 @group.command(
-    "sev", Arg("level", lookup.severity, metavar="level"), Arg("reason", required=False, greedy=True), ID,
-    help="change (or confirm) the severity", example='!incident sev 1 "revenue impact confirmed"',
+    "sev",
+    Arg("level", lookup.severity, metavar="level"),
+    Arg("reason", required=False, greedy=True),
+    ID,
+    help="change (or confirm) the severity",
+    example='!incident sev 1 "revenue impact confirmed"',
     permission=SEVERITY,
 )
 async def change_severity(ctx: CommandContext, level: int, reason: str | None, id: int | None) -> None:
@@ -112,10 +140,18 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
         if current.severity == level and await _confirmed(tx, inc.id):
             raise UserError(f"{inc.ref} is already {scale.label(level)}.")
         await store.save(tx, replace(current, severity=level))
-        await store.record(tx, SeverityChanged(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id,
-            from_severity=current.severity, to_severity=level, text=reason,
-        ))
+        await store.record(
+            tx,
+            SeverityChanged(
+                stream=stream_of(inc.id),
+                at=now,
+                actor=ctx.sender.id,
+                incident_id=inc.id,
+                from_severity=current.severity,
+                to_severity=level,
+                text=reason,
+            ),
+        )
         return replace(current, severity=level), current.severity
 
     changed, before = await ctx.app.db.write(write)
@@ -124,7 +160,8 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
     due = next_update_due(changed, scale)
     cadence = (
         f" Updates every {format_duration(every)}; next due {local_time(due, ctx.tz, now)}."
-        if every and due else " No update cadence at this severity."
+        if every and due
+        else " No update cadence at this severity."
     )
     what = (
         f"{inc.ref} severity {scale.label(level)} confirmed."
@@ -152,7 +189,9 @@ async def _rearm(tx: Tx, incident_id: int) -> None:
     if due is None:
         await app.scheduler.cancel(tx, key)
     else:
-        await app.scheduler.schedule(tx, kind=REMINDER, key=key, due_at=due, payload={"incident_id": incident_id})
+        await app.scheduler.schedule(
+            tx, kind=REMINDER, key=key, due_at=due, payload={"incident_id": incident_id}
+        )
 
 
 async def remind(tx: Tx, timer: Timer) -> None:
@@ -172,11 +211,13 @@ async def remind(tx: Tx, timer: Timer) -> None:
         f"{inc.ref} update is due ({scale.label(inc.severity)} cadence: every {format_duration(every)})."
         " Post one with"
     )
-    body = Content(blocks=(
-        Text(parts=tuple(parts)),
-        Text(parts=('!incident update "<what users see> — <mitigation status> — <next update>"',)),
-        Text(parts=("(free text; this shape is a suggestion)",)),
-    ))
+    body = Content(
+        blocks=(
+            Text(parts=tuple(parts)),
+            Text(parts=('!incident update "<what users see> — <mitigation status> — <next update>"',)),
+            Text(parts=("(free text; this shape is a suggestion)",)),
+        )
+    )
     room = inc.room_id or inc.origin_room_id
     if room:
         await tx.send(room, body)

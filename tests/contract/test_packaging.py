@@ -35,8 +35,12 @@ def test_a_disabled_plugin_is_not_loaded(tmp_path: Path) -> None:
     from chatops.app import App
     from chatops.config import load_config
 
-    config = load_config(None, db_url=f"sqlite:///{tmp_path / 'c.db'}", environ={},
-                         overrides={"plugins": {"disabled": ["timeline"]}})
+    config = load_config(
+        None,
+        db_url=f"sqlite:///{tmp_path / 'c.db'}",
+        environ={},
+        overrides={"plugins": {"disabled": ["timeline"]}},
+    )
     app = App(config, transports={})
     assert "timeline" in app.plugin_report.disabled
     assert "timeline" not in app.commands.groups["incident"].commands

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from chatops_plugins.incident.tables import metadata as incident_metadata
 from sqlalchemy import MetaData, insert, select, text
 
 from chatops.app import App
@@ -15,13 +16,14 @@ from chatops.config import load_config
 from chatops.storage.db import Database, DatabaseURLError, Tx, async_url
 from chatops.storage.tables import events
 from chatops.storage.tables import metadata as core_metadata
-from chatops_plugins.incident.tables import metadata as incident_metadata
 
 
 @pytest.fixture
 async def app(any_db_url: str) -> Any:
-    app = App(load_config(None, db_url=any_db_url, environ={}, overrides={"database": {"auto_migrate": True}}),
-              transports={})
+    app = App(
+        load_config(None, db_url=any_db_url, environ={}, overrides={"database": {"auto_migrate": True}}),
+        transports={},
+    )
     await app.start(start_transports=False)
     yield app
     await app.stop()
@@ -35,7 +37,11 @@ async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
 
     def diff(connection: Any) -> list[Any]:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
-        return [d for d in compare_metadata(context, combined) if d[0] != "remove_table" or d[1].name != "alembic_version"]
+        return [
+            d
+            for d in compare_metadata(context, combined)
+            if d[0] != "remove_table" or d[1].name != "alembic_version"
+        ]
 
     async with app.db.read() as conn:
         assert await conn.run_sync(diff) == []
@@ -52,7 +58,9 @@ async def test_concurrent_writes_share_commits(app: App) -> None:
     before = app.db.commits
 
     async def job(tx: Tx, n: int) -> int:
-        await tx.execute(insert(events).values(stream="s", kind="k", at=app.clock.now(), actor="a", data={"n": n}))
+        await tx.execute(
+            insert(events).values(stream="s", kind="k", at=app.clock.now(), actor="a", data={"n": n})
+        )
         return n
 
     results = await asyncio.gather(*(app.db.write(lambda tx, n=n: job(tx, n)) for n in range(50)))
@@ -64,13 +72,19 @@ async def test_concurrent_writes_share_commits(app: App) -> None:
 
 async def test_a_failing_job_is_rolled_back_alone(app: App) -> None:
     async def good(tx: Tx) -> None:
-        await tx.execute(insert(events).values(stream="good", kind="k", at=app.clock.now(), actor="a", data={}))
+        await tx.execute(
+            insert(events).values(stream="good", kind="k", at=app.clock.now(), actor="a", data={})
+        )
 
     async def bad(tx: Tx) -> None:
-        await tx.execute(insert(events).values(stream="bad", kind="k", at=app.clock.now(), actor="a", data={}))
+        await tx.execute(
+            insert(events).values(stream="bad", kind="k", at=app.clock.now(), actor="a", data={})
+        )
         raise RuntimeError("half-done work")
 
-    outcomes = await asyncio.gather(app.db.write(good), app.db.write(bad), app.db.write(good), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        app.db.write(good), app.db.write(bad), app.db.write(good), return_exceptions=True
+    )
     assert isinstance(outcomes[1], RuntimeError)
     async with app.db.read() as conn:
         streams = (await conn.execute(select(events.c.stream))).scalars().all()

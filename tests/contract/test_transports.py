@@ -33,11 +33,13 @@ def transport(request: pytest.FixtureRequest, tmp_path: Any) -> Transport:
     return factory(app)
 
 
-RICH = Content(blocks=(
-    Text(parts=("Incident Commander: ", Mention(user_id="x:alice", name="alice"))),
-    Fields(items=(("Severity", "Sev1"), ("Status", "investigating"))),
-    Buttons(buttons=(Button(label="Acknowledge", action_id="page.ack:17", command="!page ack P-17"),)),
-))
+RICH = Content(
+    blocks=(
+        Text(parts=("Incident Commander: ", Mention(user_id="x:alice", name="alice"))),
+        Fields(items=(("Severity", "Sev1"), ("Status", "investigating"))),
+        Buttons(buttons=(Button(label="Acknowledge", action_id="page.ack:17", command="!page ack P-17"),)),
+    )
+)
 
 
 async def test_send_returns_a_reference_in_the_room(transport: Transport) -> None:
@@ -47,7 +49,9 @@ async def test_send_returns_a_reference_in_the_room(transport: Transport) -> Non
 
 
 async def test_create_room_gives_a_room_of_this_transport(transport: Transport) -> None:
-    room = await transport.create_room("inc-7-db-down", "INC-7 · Sev1", private=True, invite=[transport.user("alice")])
+    room = await transport.create_room(
+        "inc-7-db-down", "INC-7 · Sev1", private=True, invite=[transport.user("alice")]
+    )
     assert isinstance(room, Room) and room.transport == transport.name and room.name == "inc-7-db-down"
     assert room.private
     await transport.set_topic(room.id, "INC-7 · Sev1 · mitigated")

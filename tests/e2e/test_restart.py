@@ -71,7 +71,10 @@ async def test_a_reminder_queued_but_not_delivered_is_delivered_once_after_resta
 def _shell(db: Path, clock: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "chatops.cli", "shell", "--db", f"sqlite:///{db}", "--fake-clock", clock],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
@@ -96,13 +99,25 @@ def test_kill_9_in_the_middle_of_an_incident_loses_nothing(tmp_path: Path) -> No
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
 
-    script = (
-        f":room {ROOM}\n:advance 25m\n!incident timeline\n:advance 20m\n"
-    )
+    script = f":room {ROOM}\n:advance 25m\n!incident timeline\n:advance 20m\n"
     second = subprocess.run(
-        [sys.executable, "-m", "chatops.cli", "shell", "--db", f"sqlite:///{db}",
-         "--fake-clock", "2026-03-02T14:10:00Z", "--script", "-"],
-        input=script, capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "chatops.cli",
+            "shell",
+            "--db",
+            f"sqlite:///{db}",
+            "--fake-clock",
+            "2026-03-02T14:10:00Z",
+            "--script",
+            "-",
+        ],
+        input=script,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     out = second.stdout
     assert out.count("INC-1 update is due") == 1  # 14:30 fired once; 15:00 not yet reached

@@ -27,10 +27,16 @@ SCRIPT = """\
 """
 
 
-def chatops(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def chatops(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "chatops.cli", *args], input=stdin, capture_output=True, text=True,
-        timeout=60, cwd=cwd,
+        [sys.executable, "-m", "chatops.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
     )
 
 
@@ -44,8 +50,13 @@ def test_a_scripted_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None
     assert '[lobby] alice: !incident declare "Checkout API errors" --sev 2 --started 13:55' in lines
     assert '[lobby] chatops: INC-1 declared · Sev2 · "Checkout API errors"' in lines
     assert "    IC @alice · Tech Lead — · Comms Lead —" in lines
-    assert "[inc-1-checkout-api-errors] chatops: @alice INC-1 update is due (Sev2 cadence: every 30 min). Post one with" in lines
-    assert any(line.startswith("[inc-1-checkout-api-errors] chatops: Can't resolve INC-1 yet") for line in lines)
+    assert (
+        "[inc-1-checkout-api-errors] chatops: @alice INC-1 update is due (Sev2 cadence: every 30 min). Post one with"
+        in lines
+    )
+    assert any(
+        line.startswith("[inc-1-checkout-api-errors] chatops: Can't resolve INC-1 yet") for line in lines
+    )
     assert "[inc-1-checkout-api-errors] chatops: INC-1 is resolved. Thank you all." in lines
     assert "Traceback" not in run.stdout + run.stderr
 
@@ -59,7 +70,12 @@ def test_a_scripted_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None
     assert incident["mitigated_at"] == "2026-03-02T14:31:00Z"
     assert incident["resolved_at"] == "2026-03-02T15:01:00Z"
     assert incident["roles"]["tech-lead"]["user"] == "console:bob"
-    assert [h["to"] for h in incident["status_history"]] == ["investigating", "identified", "mitigated", "resolved"]
+    assert [h["to"] for h in incident["status_history"]] == [
+        "investigating",
+        "identified",
+        "mitigated",
+        "resolved",
+    ]
 
 
 def test_refused_commands_are_answers_not_errors(tmp_path: Path) -> None:
@@ -71,19 +87,32 @@ def test_refused_commands_are_answers_not_errors(tmp_path: Path) -> None:
 
 
 def test_an_unknown_directive_fails_the_script(tmp_path: Path) -> None:
-    run = chatops("shell", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--script", "-", stdin=":teleport lobby\n")
+    run = chatops(
+        "shell", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--script", "-", stdin=":teleport lobby\n"
+    )
     assert run.returncode == 2
     assert "unknown directive ':teleport lobby'" in run.stderr
 
 
 def test_an_unreadable_script_fails(tmp_path: Path) -> None:
-    run = chatops("shell", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--script", str(tmp_path / "missing.txt"))
+    run = chatops(
+        "shell", "--db", f"sqlite:///{tmp_path / 'c.db'}", "--script", str(tmp_path / "missing.txt")
+    )
     assert run.returncode == 2 and "cannot read script" in run.stderr
 
 
 def test_a_fake_clock_may_not_start_before_what_is_stored(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'chatops.db'}"
-    chatops("shell", "--db", db, "--script", "-", "--fake-clock", "2026-03-02T14:00:00Z", stdin="!incident declare x\n")
+    chatops(
+        "shell",
+        "--db",
+        db,
+        "--script",
+        "-",
+        "--fake-clock",
+        "2026-03-02T14:00:00Z",
+        stdin="!incident declare x\n",
+    )
     run = chatops("shell", "--db", db, "--script", "-", "--fake-clock", "2026-03-01T09:00:00Z", stdin="")
     assert run.returncode == 2
     assert "is before 2026-03-02T14:00:00Z, the latest time already stored" in run.stderr
@@ -100,4 +129,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     config.write_text("web:\n  prot: 1\n", encoding="utf-8")
     run = chatops("check-config", "--config", str(config))
     assert run.returncode == 2
-    assert run.stderr.strip() == f"chatops: configuration error: {config}: web.prot: unknown setting — did you mean 'port'?"
+    assert (
+        run.stderr.strip()
+        == f"chatops: configuration error: {config}: web.prot: unknown setting — did you mean 'port'?"
+    )

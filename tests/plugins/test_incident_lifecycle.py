@@ -43,7 +43,9 @@ async def test_declare_opens_a_room_makes_the_declarer_ic_and_announces(chat: Ha
 async def test_numbers_increase(chat: Harness) -> None:
     await declare(chat)
     sent = await chat.say("!incident declare Search is slow", user="bob")
-    assert sent[-2].text.startswith("INC-2 declared") or any(m.text.startswith("INC-2 declared") for m in sent)
+    assert sent[-2].text.startswith("INC-2 declared") or any(
+        m.text.startswith("INC-2 declared") for m in sent
+    )
 
 
 async def test_without_sev_the_default_is_used_and_the_room_is_asked_to_confirm(chat: Harness) -> None:
@@ -61,7 +63,9 @@ async def test_the_whole_lifecycle_is_stored_with_time_and_actor(chat: Harness) 
     say = lambda text, user="alice": chat.reply(text, user=user, room=ROOM)  # noqa: E731
     assert await say("!incident role tech-lead @bob") == "@bob is now Tech Lead of INC-1."
     assert await say('!incident role "Comms Lead" @carol') == "@carol is now Comms Lead of INC-1."
-    assert (await say("!incident hypothesis connection pool exhaustion")).endswith("connection pool exhaustion")
+    assert (await say("!incident hypothesis connection pool exhaustion")).endswith(
+        "connection pool exhaustion"
+    )
     assert await say("!incident note deploy 1234 went out at 13:58", user="dave") == "Noted on INC-1."
     assert await say("!incident tag database") == "Tagged INC-1 with database."
     assert await say("!incident service checkout-api") == "INC-1 affects checkout-api."
@@ -82,7 +86,9 @@ async def test_the_whole_lifecycle_is_stored_with_time_and_actor(chat: Harness) 
     assert "IC @alice · Tech Lead @bob · Comms Lead @carol" in status
     assert "Hypothesis: connection pool exhaustion" in status
     early = await say("!incident resolve")
-    assert early.startswith("Can't resolve INC-1 yet: mitigated at 14:10 UTC, monitoring window for Sev2 is 30 min")
+    assert early.startswith(
+        "Can't resolve INC-1 yet: mitigated at 14:10 UTC, monitoring window for Sev2 is 30 min"
+    )
     assert "resolvable from 14:40 UTC" in early and '!incident resolve --force "<reason>"' in early
     await chat.advance("30m")
     assert await say("!incident resolve") == "INC-1 is resolved. Thank you all."
@@ -107,7 +113,9 @@ async def test_a_regression_reopens(chat: Harness) -> None:
 
 async def test_forced_resolve_records_the_reason(chat: Harness) -> None:
     await declare(chat)
-    reply = await chat.reply('!incident resolve --force "false alarm: synthetic check"', user="alice", room=ROOM)
+    reply = await chat.reply(
+        '!incident resolve --force "false alarm: synthetic check"', user="alice", room=ROOM
+    )
     assert reply == "INC-1 is resolved (forced: false alarm: synthetic check). Thank you all."
     timeline = await chat.reply("!incident timeline", room=ROOM)
     assert "investigating → resolved (forced: false alarm: synthetic check)" in timeline
@@ -128,7 +136,9 @@ async def test_update_reminders_follow_the_severity_cadence(chat: Harness) -> No
     assert reminders[0].text.startswith("@alice INC-1 update is due (Sev1 cadence: every 15 min).")
     assert reminders[0].content.mentions()[0].user_id == "test:alice"
     await chat.advance("5m")
-    await chat.say('!incident update "users see errors — rollback running — next 14:35"', user="alice", room=ROOM)
+    await chat.say(
+        '!incident update "users see errors — rollback running — next 14:35"', user="alice", room=ROOM
+    )
     assert not [m for m in await chat.advance("14m") if "update is due" in m.text]
     assert len([m for m in await chat.advance("1m") if "update is due" in m.text]) == 1
 
@@ -145,7 +155,9 @@ async def test_export_shows_the_lifecycle(chat: Harness) -> None:
     from chatops_plugins.incident.export import export_incidents
     from chatops_plugins.incident.lookup import scale_of
 
-    await chat.say('!incident declare "Checkout API errors" --sev 2 --started "10m ago" --tag eu', user="alice")
+    await chat.say(
+        '!incident declare "Checkout API errors" --sev 2 --started "10m ago" --tag eu', user="alice"
+    )
     await chat.say("!incident sev 1 revenue impact", user="alice", room=ROOM)
     await chat.say("!incident mitigated", user="alice", room=ROOM)
     [record] = await export_incidents(chat.app, scale_of(chat.app))
@@ -154,11 +166,18 @@ async def test_export_shows_the_lifecycle(chat: Harness) -> None:
     assert record["declared_at"] == record["detected_at"] == "2026-03-02T14:00:00Z"
     assert record["resolved_at"] is None
     assert [(h["from"], h["to"], h["reason"]) for h in record["severity_history"]] == [
-        (None, 2, None), (2, 1, "revenue impact")
+        (None, 2, None),
+        (2, 1, "revenue impact"),
     ]
     assert [h["to"] for h in record["status_history"]] == ["investigating", "mitigated"]
     assert record["roles"] == {"ic": {"user": "test:alice", "name": "alice"}}
     assert record["tags"] == ["eu"]
     kinds = [e["kind"] for e in record["timeline"]]
-    assert kinds == ["incident_declared", "role_assigned", "room_created", "severity_changed", "status_changed"]
+    assert kinds == [
+        "incident_declared",
+        "role_assigned",
+        "room_created",
+        "severity_changed",
+        "status_changed",
+    ]
     assert all(e["actor"] == "test:alice" and e["at"].endswith("Z") for e in record["timeline"])

@@ -69,17 +69,24 @@ async def test_a_raising_command_is_reported_by_plugin_name_and_the_bot_keeps_se
     chat: Harness = await chat_factory()
     with caplog.at_level(logging.ERROR):
         reply = await chat.reply("!broken raise")
-    assert reply == "The broken-plugin plugin failed (command broken raise); the error is logged and the rest carried on."
+    assert (
+        reply
+        == "The broken-plugin plugin failed (command broken raise); the error is logged and the rest carried on."
+    )
     assert "hunter2" not in reply
     assert "RuntimeError" in caplog.text
     assert (await chat.reply("!incident declare still works")).startswith("INC-1 declared")
 
 
-async def test_a_hanging_command_times_out_and_the_bot_keeps_serving(chat_factory: Any, register_plugin: Any) -> None:
+async def test_a_hanging_command_times_out_and_the_bot_keeps_serving(
+    chat_factory: Any, register_plugin: Any
+) -> None:
     register_plugin(BrokenCommands(), "broken-plugin")
     chat: Harness = await chat_factory()
     reply = await chat.reply("!broken hang")
-    assert reply == "The broken-plugin plugin did not answer in time (command broken hang); the rest carried on."
+    assert (
+        reply == "The broken-plugin plugin did not answer in time (command broken hang); the rest carried on."
+    )
     assert (await chat.reply("!incident declare still works")).startswith("INC-1 declared")
 
 

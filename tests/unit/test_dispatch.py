@@ -15,7 +15,8 @@ echo = CommandGroup("echo", help="say it back")
 
 
 @echo.command(
-    "say", Arg("words", greedy=True),
+    "say",
+    Arg("words", greedy=True),
     form=Form(title="Say", command="echo say", fields=(FormField(name="words", label="Words"),)),
 )
 async def say(ctx: CommandContext, words: str) -> None:

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from chatops_plugins.incident.domain import (
     EarlyResolve,
     Incident,
@@ -25,8 +24,14 @@ SCALE = default_scale()
 
 
 def incident(**changes: object) -> Incident:
-    base = Incident(id=42, title="Checkout API errors", severity=1, status=Status.INVESTIGATING,
-                    declared_at=T0, declared_by="test:alice")
+    base = Incident(
+        id=42,
+        title="Checkout API errors",
+        severity=1,
+        status=Status.INVESTIGATING,
+        declared_at=T0,
+        declared_by="test:alice",
+    )
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
@@ -42,7 +47,12 @@ def test_unknown_severity_says_what_is_accepted(text: str) -> None:
 
 
 def test_default_cadence_and_monitoring_windows() -> None:
-    assert [lv.update_every for lv in SCALE.levels] == [timedelta(minutes=15), timedelta(minutes=30), None, None]
+    assert [lv.update_every for lv in SCALE.levels] == [
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        None,
+        None,
+    ]
     assert [lv.monitoring for lv in SCALE.levels] == [timedelta(minutes=m) for m in (30, 30, 10, 10)]
     assert SCALE.default == 3
 
@@ -106,5 +116,5 @@ def test_incident_refs(text: str, number: int) -> None:
 
 
 def test_bad_incident_ref() -> None:
-    with pytest.raises(ValueError, match="e.g. 42 or INC-42"):
+    with pytest.raises(ValueError, match=r"e\.g\. 42 or INC-42"):
         parse_ref("checkout")

@@ -63,7 +63,9 @@ async def test_collected_results_mix_sync_and_async_implementations() -> None:
     assert await hooks.call("chatops_export", app=None) == [{"sync": True}, {"a": 1}]
 
 
-async def test_a_raising_plugin_is_reported_and_the_others_still_run(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_raising_plugin_is_reported_and_the_others_still_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     failures: list[PluginFailure] = []
 
     async def sink(failure: PluginFailure) -> None:
@@ -108,7 +110,9 @@ async def test_one_watchdog_timer_serves_many_calls() -> None:
     assert watchdog._handle is handle  # no timer per call
 
 
-async def test_tracing_logs_each_hook_call(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+async def test_tracing_logs_each_hook_call(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("CHATOPS_TRACE_HOOKS", "1")
     hooks = runner(Returns({"a": 1}))
     with caplog.at_level(logging.WARNING, logger="chatops.hooks"):

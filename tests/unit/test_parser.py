@@ -36,7 +36,10 @@ DECLARE = Command(
     ("text", "tokens"),
     [
         ("incident note rollback done", ["incident", "note", "rollback", "done"]),
-        ('incident declare "Checkout API errors" --sev 2', ["incident", "declare", "Checkout API errors", "--sev", "2"]),
+        (
+            'incident declare "Checkout API errors" --sev 2',
+            ["incident", "declare", "Checkout API errors", "--sev", "2"],
+        ),
         ("note 'single quoted'", ["note", "single quoted"]),
         ("note \u201ccurly quotes from a phone\u201d", ["note", "curly quotes from a phone"]),
         ("note can't connect", ["note", "can't", "connect"]),
@@ -91,12 +94,14 @@ def test_usage_line_is_generated_from_the_declaration() -> None:
     assert DECLARE.usage("!") == "!incident declare <title> [--sev SEV] [--private] [--tag TAG]..."
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("5m", 300), ("2h", 7200), ("1h30m", 5400), ("1d", 86400)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90s", 90), ("5m", 300), ("2h", 7200), ("1h30m", 5400), ("1d", 86400)]
+)
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
 
 
 @pytest.mark.parametrize("text", ["", "soon", "5x", "-5m"])
 def test_bad_durations(text: str) -> None:
-    with pytest.raises(ValueError, match="e.g. 90s"):
+    with pytest.raises(ValueError, match=r"e\.g\. 90s"):
         parse_duration(text)
