@@ -111,7 +111,9 @@ async def cmd_shell(args: argparse.Namespace) -> int:
             raise CliError(f"cannot read script {args.script}: {exc.strerror}") from None
     config = _config(args)
     app = App(config, clock=clock, transports={})
-    console = ConsoleTransport(app, "console", config.core.transports.get("console") or {})
+    # The shell reads the terminal itself; the transport must not start a second reader.
+    settings = {**(config.core.transports.get("console") or {}), "interactive": False}
+    console = ConsoleTransport(app, "console", settings)
     app.transports["console"] = console
     try:
         await app.start()
