@@ -90,18 +90,15 @@ class Dispatcher:
         except UserError as exc:
             await ctx.reply(str(exc))
             return
-        _, failure = await self.app.hooks.guarded(
-            command.plugin, f"command {command.full_name}", self._invoke, ctx
-        )
-        if failure is not None:
-            await self.report_failure(ctx, failure)
-
-    async def _invoke(self, ctx: CommandContext) -> Any:
         try:
-            return await ctx.command.handler(ctx, **ctx.args)
+            _, failure = await self.app.hooks.guarded(
+                command.plugin, command.where, command.handler, ctx, **ctx.args
+            )
         except UserError as exc:
             await ctx.reply(str(exc))
-            return None
+            return
+        if failure is not None:
+            await self.report_failure(ctx, failure)
 
     def usage(self, command: Command, problem: str) -> str:
         line = f"Usage: {command.usage(self.prefix)}"

@@ -97,6 +97,11 @@ class Command:
     def full_name(self) -> str:
         return f"{self.group} {self.name}" if self.group else self.name
 
+    @property
+    def where(self) -> str:
+        """How failures of this command are named in reports and logs."""
+        return f"command {self.full_name}"
+
     def usage(self, prefix: str = "!") -> str:
         parts = [f"{prefix}{self.full_name}"]
         parts += [a.usage() for a in self.args]

@@ -108,9 +108,10 @@ class Content(_Frozen):
 
 
 def as_content(value: str | Content) -> Content:
+    """Content for a plain reply; a ``str`` is trusted, so no validation on this hot path."""
     if isinstance(value, Content):
         return value
-    return Content(blocks=(Text(parts=(value,)),))
+    return Content.model_construct(blocks=(Text.model_construct(parts=(value,)),))
 
 
 def render_inline(part: Inline) -> str:

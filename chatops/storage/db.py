@@ -1,9 +1,11 @@
 """The database: concurrent reads, and writes batched into group commits.
 
 Every write is a *job*: ``async def job(tx) -> result``.  Jobs submitted
-while a commit is in progress are run together in the next transaction,
-each inside its own SAVEPOINT (one failing job is rolled back alone), and
-all are acknowledged after that single commit.  Fifty responders typing
+while a commit is in progress are run together in the next transaction and
+all are acknowledged after that single commit.  Should one job fail, the
+batch is rolled back and re-run with a SAVEPOINT per job, so the failing
+job is rolled back alone; jobs therefore must only touch the database
+(and ``tx.after_commit``), never other state, as they may run twice.  Fifty responders typing
 notes at once cost one commit, not fifty; a job's caller still hears back
 only once its rows are durable.  On SQLite this is also the single-writer
 path, so writers never fight over the database lock.
@@ -120,8 +122,8 @@ class Database:
 
     def _engine_options(self) -> dict[str, Any]:
         if self.dialect == "sqlite":
-            return {"pool_size": 8, "max_overflow": 8}
-        return {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+            return {"pool_size": 8, "max_overflow": 16}
+        return {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True}
 
     def _sqlite_setup(self, synchronous: str) -> None:
         # pysqlite's own transaction handling breaks SAVEPOINTs; take it over
@@ -172,25 +174,15 @@ class Database:
     async def _commit_batch(
         self, batch: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future[Any]]]
     ) -> None:
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None, list[AfterCommit]]] = []
+        """Commit a batch optimistically; isolate jobs with savepoints only when one fails."""
         try:
-            async with self.engine.connect() as conn:
-                await conn.execution_options(chatops_writer=True)
-                async with conn.begin():
-                    for job, future in batch:
-                        tx = Tx(conn, self.app)
-                        try:
-                            if len(batch) == 1:
-                                result = await job(tx)
-                            else:
-                                async with conn.begin_nested():
-                                    result = await job(tx)
-                            outcomes.append((future, result, None, tx._after))
-                        except Exception as exc:
-                            if len(batch) == 1:
-                                raise
-                            outcomes.append((future, None, exc, []))
-            self.commits += 1
+            try:
+                outcomes = await self._run_batch(batch, isolate=False)
+            except Exception as first:
+                if len(batch) == 1:
+                    outcomes = [(batch[0][1], None, first, [])]
+                else:  # rare: re-run with a SAVEPOINT per job so the others still commit
+                    outcomes = await self._run_batch(batch, isolate=True)
         except BaseException as exc:
             for _job, future in batch:
                 if not future.done():
@@ -207,6 +199,28 @@ class Database:
                 future.set_exception(error)
             else:
                 future.set_result((result, after))
+
+    async def _run_batch(
+        self, batch: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future[Any]]], *, isolate: bool
+    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None, list[AfterCommit]]]:
+        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None, list[AfterCommit]]] = []
+        async with self.engine.connect() as conn:
+            await conn.execution_options(chatops_writer=True)
+            async with conn.begin():
+                for job, future in batch:
+                    tx = Tx(conn, self.app)
+                    if not isolate:
+                        result = await job(tx)  # an exception rolls the whole batch back
+                    else:
+                        try:
+                            async with conn.begin_nested():
+                                result = await job(tx)
+                        except Exception as exc:
+                            outcomes.append((future, None, exc, []))
+                            continue
+                    outcomes.append((future, result, None, tx._after))
+        self.commits += 1
+        return outcomes
 
     async def close(self) -> None:
         if self._writer is not None:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatops_plugins.incident import export, lookup
-from chatops_plugins.incident.commands import incident
-from chatops_plugins.incident.config import IncidentConfig
 from pydantic import BaseModel
 
 from chatops import CommandGroup, hookimpl
+from chatops_plugins.incident import export, lookup
+from chatops_plugins.incident.commands import incident
+from chatops_plugins.incident.config import IncidentConfig
 
 if TYPE_CHECKING:
     from chatops.app import App

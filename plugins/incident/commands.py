@@ -6,6 +6,12 @@ import logging
 from dataclasses import replace
 from datetime import datetime
 
+from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
+from chatops.clock import format_duration, parse_instant
+from chatops.models.content import Form, FormField
+from chatops.storage.db import Tx
+from chatops.timefmt import local_time, relative
+from chatops.transports.base import slugify
 from chatops_plugins.incident import lookup, store
 from chatops_plugins.incident.config import IncidentConfig
 from chatops_plugins.incident.domain import (
@@ -21,6 +27,7 @@ from chatops_plugins.incident.domain import (
 from chatops_plugins.incident.events import (
     HypothesisSet,
     IncidentDeclared,
+    IncidentEvent,
     NoteAdded,
     RoleAssigned,
     RoomCreated,
@@ -31,13 +38,6 @@ from chatops_plugins.incident.events import (
     stream_of,
 )
 from chatops_plugins.incident.render import status_text, topic
-
-from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
-from chatops.clock import format_duration, parse_instant
-from chatops.models.content import Form, FormField
-from chatops.storage.db import Tx
-from chatops.timefmt import local_time, relative
-from chatops.transports.base import slugify
 
 log = logging.getLogger("chatops.incident")
 
@@ -458,25 +458,19 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
         await ctx.app.outbound.send(changed.room_id, f"Update from @{ctx.sender.name}: {text}")
 
 
-async def _record_text(ctx: CommandContext, event_type: type, text: str, **fields: object) -> Incident:
-    inc = await lookup.find(ctx)
+async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], text: str) -> Incident:
+    """Add a text event; the incident is looked up inside the same transaction (one round trip)."""
     now = ctx.now
 
-    async def write(tx: Tx) -> None:
-        await store.record(
-            tx,
-            event_type(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
-                text=text,
-                **fields,
-            ),
+    async def write(tx: Tx) -> Incident:
+        inc = await lookup.find(ctx, tx)
+        event = event_type(
+            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text
         )
+        await store.record(tx, event)
+        return inc
 
-    await ctx.app.db.write(write)
-    return inc
+    return await ctx.app.db.write(write)
 
 
 @incident.command(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from chatops_plugins.incident import store
-from chatops_plugins.incident.domain import Incident, SeverityScale
-
 from chatops.events import DomainEvent, kind_of
 from chatops.timefmt import iso_utc
+from chatops_plugins.incident import store
+from chatops_plugins.incident.domain import Incident, SeverityScale
 
 if TYPE_CHECKING:
     from chatops.app import App

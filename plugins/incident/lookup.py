@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from chatops.context import CommandContext, UserError
 from chatops_plugins.incident import store
 from chatops_plugins.incident.domain import Incident, SeverityScale, default_scale, parse_ref
 
-from chatops.context import CommandContext, UserError
-
 if TYPE_CHECKING:
     from chatops.app import App
+    from chatops.storage.db import Tx
 
 _scales: WeakKeyDictionary[App, SeverityScale] = WeakKeyDictionary()
 
@@ -37,27 +39,33 @@ def is_admin(ctx: CommandContext) -> bool:
     return ctx.sender.id in ctx.app.config.core.admins
 
 
-async def find(ctx: CommandContext, wanted: int | None = None) -> Incident:
+async def find(ctx: CommandContext, conn: AsyncConnection | Tx | None = None) -> Incident:
     """The incident named by ``--id`` or by the room; a clear refusal otherwise.
 
-    A private incident is invisible to anyone but its participants and admins.
+    Pass the write job's ``tx`` to look it up inside the transaction that
+    changes it (no separate read).  A private incident is invisible to
+    anyone but its participants and admins.
     """
-    if wanted is None:
-        wanted = ctx.args.get("id")
-    async with ctx.app.db.read() as conn:
-        if wanted is not None:
-            incident = await store.get(conn, wanted)
-        else:
-            incident = await store.by_room(conn, ctx.room.id)
-            if incident is None:
-                open_refs = ", ".join(i.ref for i in await store.listing(conn) if not i.private) or "none"
-                raise UserError(
-                    "Which incident? Run this in the incident's room or add --id <number> "
-                    f"(open: {open_refs})."
-                )
-        if incident is not None and incident.private and not is_admin(ctx):
-            if ctx.sender.id not in await store.participants(conn, incident):
-                incident = None
+    if conn is None:
+        async with ctx.app.db.read() as read:
+            return await _find(ctx, read)
+    return await _find(ctx, conn)
+
+
+async def _find(ctx: CommandContext, conn: AsyncConnection | Tx) -> Incident:
+    wanted = ctx.args.get("id")
+    if wanted is not None:
+        incident = await store.get(conn, wanted)
+    else:
+        incident = await store.by_room(conn, ctx.room.id)
+        if incident is None:
+            open_refs = ", ".join(i.ref for i in await store.listing(conn) if not i.private) or "none"
+            raise UserError(
+                f"Which incident? Run this in the incident's room or add --id <number> (open: {open_refs})."
+            )
+    if incident is not None and incident.private and not is_admin(ctx):
+        if ctx.sender.id not in await store.participants(conn, incident):
+            incident = None
     if incident is None:
         raise UserError(f"No incident INC-{wanted}. See !incident list")
     return incident

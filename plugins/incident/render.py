@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chatops_plugins.incident.domain import Incident, SeverityScale, Status, monitoring_until, next_update_due
-
 from chatops.timefmt import local_time, relative
+from chatops_plugins.incident.domain import Incident, SeverityScale, Status, monitoring_until, next_update_due
 
 if TYPE_CHECKING:
     from chatops.app import App

@@ -6,15 +6,15 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chatops_plugins.incident.domain import OPEN, Incident, Status
-from chatops_plugins.incident.events import IncidentEvent, stream_of
-from chatops_plugins.incident.tables import incident_roles, incidents
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatops import events as event_log
 from chatops.models.chat import User
 from chatops.storage.tables import events
+from chatops_plugins.incident.domain import OPEN, Incident, Status
+from chatops_plugins.incident.events import IncidentEvent, stream_of
+from chatops_plugins.incident.tables import incident_roles, incidents
 
 if TYPE_CHECKING:
     from chatops.storage.db import Tx
@@ -47,7 +47,7 @@ async def by_room(conn: AsyncConnection | Tx, room_id: str) -> Incident | None:
     return None if row is None else _incident(row)
 
 
-async def listing(conn: AsyncConnection, *, only_open: bool = True) -> list[Incident]:
+async def listing(conn: AsyncConnection | Tx, *, only_open: bool = True) -> list[Incident]:
     query = select(incidents).order_by(incidents.c.id)
     if only_open:
         query = query.where(incidents.c.status.in_([s.value for s in OPEN]))
@@ -90,7 +90,7 @@ async def set_role(tx: Tx, incident_id: int, role: str, user: User | None) -> No
         )
 
 
-async def participants(conn: AsyncConnection, incident: Incident) -> set[str]:
+async def participants(conn: AsyncConnection | Tx, incident: Incident) -> set[str]:
     """Everyone who declared, holds or held a role, or wrote to the incident."""
     actors = (
         await conn.execute(select(events.c.actor).where(events.c.stream == stream_of(incident.id)).distinct())

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID, announce, refresh_topic
-from chatops_plugins.incident.domain import Incident
-from chatops_plugins.incident.events import RoleAssigned, stream_of
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chatops import Arg, CommandContext, CommandGroup, Option, Permission, User, UserError, hookimpl
 from chatops.events import DomainEvent
 from chatops.permissions import RoleHolders
 from chatops.storage.db import Tx
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.commands import ID, announce, refresh_topic
+from chatops_plugins.incident.domain import Incident
+from chatops_plugins.incident.events import RoleAssigned, stream_of
 
 if TYPE_CHECKING:
     from chatops.app import App

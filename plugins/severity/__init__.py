@@ -12,10 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID, announce, refresh_topic
-from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
-from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chatops import Arg, CommandContext, CommandGroup, Permission, UserError, events, hookimpl
@@ -25,6 +21,10 @@ from chatops.models.content import Content, Mention, Text
 from chatops.scheduler import Timer, TimerHandler
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.commands import ID, announce, refresh_topic
+from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
+from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
 
 if TYPE_CHECKING:
     from chatops.app import App

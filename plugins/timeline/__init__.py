@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID
-from chatops_plugins.incident.domain import SeverityScale
-
 from chatops import CommandContext, CommandGroup, hookimpl
 from chatops.events import DomainEvent, kind_of
 from chatops.timefmt import local_time
+from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident.commands import ID
+from chatops_plugins.incident.domain import SeverityScale
 
 group = CommandGroup("incident")
 

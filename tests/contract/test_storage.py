@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from chatops_plugins.incident.tables import metadata as incident_metadata
 from sqlalchemy import MetaData, insert, select, text
 
 from chatops.app import App
@@ -16,6 +15,7 @@ from chatops.config import load_config
 from chatops.storage.db import Database, DatabaseURLError, Tx, async_url
 from chatops.storage.tables import events
 from chatops.storage.tables import metadata as core_metadata
+from chatops_plugins.incident.tables import metadata as incident_metadata
 
 
 @pytest.fixture
