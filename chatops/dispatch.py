@@ -18,11 +18,13 @@ from chatops.context import CommandContext, UserError
 from chatops.dedup import RecentIds
 from chatops.hooks import PluginFailure
 from chatops.models.chat import Message
+from chatops.models.content import Form
 from chatops.permissions import ADMIN, ANYONE, RoleHolders, describe_allowed
 
 if TYPE_CHECKING:
     from chatops.app import App
     from chatops.commands.declare import Command
+    from chatops.transports.base import Transport
 
 log = logging.getLogger("chatops.dispatch")
 
@@ -37,60 +39,26 @@ class Dispatcher:
         self.recent = RecentIds()
         self.admins = frozenset(core.admins)
 
-    def is_command(self, text: str) -> bool:
-        return text.startswith(self.prefixes)
-
     async def handle(self, message: Message) -> None:
         """Handle one inbound message; never raises for anything a user typed."""
         text = message.text
         if not text.startswith(self.prefixes) or self.recent.seen(message.event_id):
             return
-        app = self.app
-        transport = app.transports[message.room.transport]
-        if len(text) > self.max_chars:
-            await app.outbound.send(
-                message.room.id,
-                f"That message is {len(text):,} characters; commands are limited to "
-                f"{self.max_chars:,}. Shorten it, or put long text in a note in several parts.",
-                message.thread,
-            )
+        prepared = self.prepare(message)
+        if prepared is None:
             return
-        try:
-            tokens = tokenize(text[1:])
-        except ParseError as exc:
-            await app.outbound.send(message.room.id, f"Couldn't read that command: {exc}.", message.thread)
+        if isinstance(prepared, str):
+            await self.app.outbound.send(message.room.id, prepared, message.thread)
             return
-        if not tokens:
+        if isinstance(prepared, tuple):
+            ctx, form = prepared
+            await ctx.transport.open_form(ctx, form)
             return
-        found = app.commands.lookup(tokens, self.prefix)
-        if found.command is None:
-            await app.outbound.send(message.room.id, found.problem, message.thread)
-            return
-        await self.run(CommandContext(app, message, transport, found.command), found.rest)
-
-    async def run(self, ctx: CommandContext, tokens: list[str]) -> None:
+        ctx = prepared
         command = ctx.command
-        try:
-            ctx.args = parse_arguments(command, tokens, ctx)
-        except MissingArguments as exc:
-            if command.form is not None and ctx.transport.capabilities.modals:
-                await ctx.transport.open_form(ctx, command.form)
-                return
-            await ctx.reply(self.usage(command, str(exc)))
-            return
-        except ParseError as exc:
-            await ctx.reply(self.usage(command, str(exc)))
-            return
-        except UserError as exc:
-            await ctx.reply(str(exc))
-            return
         try:
             if command.permission is not None and not await self.permitted(ctx, command):
                 return
-        except UserError as exc:
-            await ctx.reply(str(exc))
-            return
-        try:
             _, failure = await self.app.hooks.guarded(
                 command.plugin, command.where, command.handler, ctx, **ctx.args
             )
@@ -99,6 +67,41 @@ class Dispatcher:
             return
         if failure is not None:
             await self.report_failure(ctx, failure)
+
+    def _transport(self, message: Message) -> Transport:
+        return self.app.transports[message.room.transport]
+
+    def prepare(self, message: Message) -> CommandContext | tuple[CommandContext, Form] | str | None:
+        """The synchronous part: a ready context, a form to open, a refusal to send, or nothing."""
+        text = message.text
+        if len(text) > self.max_chars:
+            return (
+                f"That message is {len(text):,} characters; commands are limited to "
+                f"{self.max_chars:,}. Shorten it, or put long text in a note in several parts."
+            )
+        try:
+            tokens = tokenize(text[1:])
+        except ParseError as exc:
+            return f"Couldn't read that command: {exc}."
+        if not tokens:
+            return None
+        found = self.app.commands.lookup(tokens, self.prefix)
+        command = found.command
+        if command is None:
+            return found.problem
+        transport = self._transport(message)
+        ctx = CommandContext(self.app, message, transport, command)
+        try:
+            ctx.args = parse_arguments(command, found.rest, ctx)
+        except MissingArguments as exc:
+            if command.form is not None and transport.capabilities.modals:
+                return ctx, command.form
+            return self.usage(command, str(exc))
+        except ParseError as exc:
+            return self.usage(command, str(exc))
+        except UserError as exc:
+            return str(exc)
+        return ctx
 
     def usage(self, command: Command, problem: str) -> str:
         line = f"Usage: {command.usage(self.prefix)}"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select, update
 
 from chatops.models.chat import MessageRef, ThreadRef, User, transport_of
-from chatops.models.content import Content, as_content
+from chatops.models.content import Content, as_content, from_json, to_json
 from chatops.storage.tables import outbox
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class Outbound:
             insert(outbox).values(
                 room_id=room_id,
                 thread_id=thread.id if thread else None,
-                content=as_content(content).model_dump(mode="json"),
+                content=to_json(as_content(content)),
                 created_at=self.app.clock.now(),
                 attempts=0,
             )
@@ -107,7 +107,7 @@ class Outbound:
         thread = ThreadRef(room_id=row.room_id, id=row.thread_id) if row.thread_id else None
         async with self._lock(row.room_id):
             try:
-                await transport.send(row.room_id, Content.model_validate(row.content), thread)
+                await transport.send(row.room_id, from_json(row.content), thread)
                 return True
             except Exception:
                 log.exception("delivering outbox message %s failed", row.id)

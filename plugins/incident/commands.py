@@ -458,17 +458,17 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
         await ctx.app.outbound.send(changed.room_id, f"Update from @{ctx.sender.name}: {text}")
 
 
-async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], text: str) -> Incident:
-    """Add a text event; the incident is looked up inside the same transaction (one round trip)."""
+async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], text: str) -> int:
+    """Add a text event inside one write (the incident is found without a query when known)."""
     now = ctx.now
 
-    async def write(tx: Tx) -> Incident:
-        inc = await lookup.find(ctx, tx)
+    async def write(tx: Tx) -> int:
+        number = await lookup.find_id(ctx, tx)
         event = event_type(
-            stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, text=text
+            stream=stream_of(number), at=now, actor=ctx.sender.id, incident_id=number, text=text
         )
         await store.record(tx, event)
-        return inc
+        return number
 
     return await ctx.app.db.write(write)
 
@@ -482,8 +482,8 @@ async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], tex
     permission=RECORD,
 )
 async def note(ctx: CommandContext, text: str, id: int | None) -> None:
-    inc = await _record_text(ctx, NoteAdded, text)
-    await ctx.reply(f"Noted on {inc.ref}.")
+    number = await _record_text(ctx, NoteAdded, text)
+    await ctx.reply(f"Noted on INC-{number}.")
 
 
 @incident.command(

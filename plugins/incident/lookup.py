@@ -18,6 +18,30 @@ if TYPE_CHECKING:
 _scales: WeakKeyDictionary[App, SeverityScale] = WeakKeyDictionary()
 
 
+class _Index:
+    """What never changes once stored: which room belongs to which incident, and
+    whether an incident is private.  Safe to keep per process, even with replicas."""
+
+    def __init__(self) -> None:
+        self.by_room: dict[str, int] = {}
+        self.private: dict[int, bool] = {}
+
+    def learn(self, incident: Incident) -> None:
+        self.private[incident.id] = incident.private
+        if incident.room_id:
+            self.by_room[incident.room_id] = incident.id
+
+
+_indexes: WeakKeyDictionary[App, _Index] = WeakKeyDictionary()
+
+
+def _index(app: App) -> _Index:
+    index = _indexes.get(app)
+    if index is None:
+        index = _indexes[app] = _Index()
+    return index
+
+
 def scale_of(app: App) -> SeverityScale:
     """The severity scale in force (asked once per app through ``chatops_severity_scale``)."""
     scale = _scales.get(app)
@@ -68,4 +92,19 @@ async def _find(ctx: CommandContext, conn: AsyncConnection | Tx) -> Incident:
             incident = None
     if incident is None:
         raise UserError(f"No incident INC-{wanted}. See !incident list")
+    _index(ctx.app).learn(incident)
     return incident
+
+
+async def find_id(ctx: CommandContext, tx: Tx) -> int:
+    """The incident's number only, for commands that just append to its timeline.
+
+    Served from the per-process index when it can be (no query: one note is
+    one INSERT); private incidents always take the full, checked lookup.
+    """
+    index = _index(ctx.app)
+    wanted = ctx.args.get("id")
+    number = wanted if wanted is not None else index.by_room.get(ctx.room.id)
+    if number is not None and index.private.get(number) is False:
+        return number
+    return (await _find(ctx, tx)).id
