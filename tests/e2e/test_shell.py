@@ -7,24 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-SCRIPT = """\
-# a first incident
-:as alice
-!incident declare "Checkout API errors" --sev 2 --started 13:55
-:room inc-1-checkout-api-errors
-!incident role tech-lead @bob
-!incident hypothesis connection pool exhaustion
-:as bob
-!incident identified deploy 1234 raised the connection count
-:advance 31m
-:as alice
-!incident update "checkout failing for ~30% of users — rolled back — next update 14:45"
-!incident mitigated rolled back to 1233
-!incident resolve
-:advance 30m
-!incident resolve
-:rooms
-"""
+ROOT = Path(__file__).resolve().parents[2]
+FIRST_INCIDENT = ROOT / "examples" / "first-incident.txt"
 
 
 def chatops(
@@ -40,11 +24,9 @@ def chatops(
     )
 
 
-def test_a_scripted_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None:
+def test_the_readme_first_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'chatops.db'}"
-    script = tmp_path / "first-incident.txt"
-    script.write_text(SCRIPT, encoding="utf-8")
-    run = chatops("shell", "--db", db, "--script", str(script), "--fake-clock", "2026-03-02T14:00:00Z")
+    run = chatops("shell", "--db", db, "--script", str(FIRST_INCIDENT), "--fake-clock", "2026-03-02T14:00:00Z")
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert '[lobby] alice: !incident declare "Checkout API errors" --sev 2 --started 13:55' in lines

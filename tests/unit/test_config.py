@@ -88,3 +88,12 @@ def test_section_nobody_reads_is_an_error(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, "severty: {}\n"), environ={})
     with pytest.raises(ConfigError, match="did you mean 'severity'"):
         config.bind_sections({"severity": SecretSection})
+
+
+def test_the_example_config_is_valid() -> None:
+    from chatops.app import App
+
+    root = Path(__file__).resolve().parents[2]
+    app = App(load_config(str(root / "config" / "chatops.example.yaml"), environ={}), transports={})
+    assert app.config.section("severity").default == 3
+    assert "scribe" in app.config.section("roles").definitions()
