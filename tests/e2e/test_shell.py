@@ -26,7 +26,9 @@ def chatops(
 
 def test_the_readme_first_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'chatops.db'}"
-    run = chatops("shell", "--db", db, "--script", str(FIRST_INCIDENT), "--fake-clock", "2026-03-02T14:00:00Z")
+    run = chatops(
+        "shell", "--db", db, "--script", str(FIRST_INCIDENT), "--fake-clock", "2026-03-02T14:00:00Z"
+    )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert '[lobby] alice: !incident declare "Checkout API errors" --sev 2 --started 13:55' in lines
