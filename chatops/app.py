@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from chatops.clock import Clock
 from chatops.commands.registry import CommandRegistry
 from chatops.config import Config, ConfigError
+from chatops.cursors import Cursors
 from chatops.dispatch import Dispatcher
 from chatops.events import DomainEvent
 from chatops.hooks import HookRunner, merge_dicts
@@ -56,6 +57,7 @@ class App:
         for _plugin, handlers in self.hooks.call_sync("chatops_timer_handlers"):
             self.scheduler.handlers.update(handlers)
         self.outbound = Outbound(self)
+        self.cursors = Cursors(self)
         self.transport_types: dict[str, TransportFactory] = merge_dicts(
             [value for _plugin, value in self.hooks.call_sync("chatops_transport_types")]
         )

@@ -38,5 +38,10 @@ def chatops_commands() -> list[CommandGroup]:
 
 
 @hookimpl
+def chatops_startup(app: App) -> None:
+    lookup.scale_of(app)  # ask for the severity scale once, at start, not on a command's path
+
+
+@hookimpl
 async def chatops_export(app: App) -> dict[str, Any]:
     return {"incidents": await export.export_incidents(app, lookup.scale_of(app))}

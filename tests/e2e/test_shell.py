@@ -117,3 +117,21 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
         run.stderr.strip()
         == f"chatops: configuration error: {config}: web.prot: unknown setting — did you mean 'port'?"
     )
+
+
+def test_postgres_is_upgraded_by_command_then_used(pg_url: str) -> None:
+    refused = chatops("export", "--db", pg_url)
+    assert refused.returncode == 2 and "chatops db upgrade" in refused.stderr
+    upgraded = chatops("db", "upgrade", "--db", pg_url)
+    assert upgraded.returncode == 0 and "is up to date" in upgraded.stdout
+    assert "postgres@" in upgraded.stdout
+    assert chatops("shell", "--db", pg_url, "--script", "-", stdin="!incident declare x\n").returncode == 0
+    exported = json.loads(chatops("export", "--db", pg_url).stdout)
+    assert [i["title"] for i in exported["incidents"]] == ["x"]
+
+
+def test_plugins_lists_hooks_and_commands(tmp_path: Path) -> None:
+    run = chatops("plugins", "--db", f"sqlite:///{tmp_path / 'c.db'}")
+    assert run.returncode == 0
+    assert "severity\n  hooks: chatops_commands, chatops_config_models, chatops_event_recorded" in run.stdout
+    assert "commands: incident sev" in run.stdout

@@ -125,3 +125,25 @@ async def test_a_plugin_that_cannot_be_imported_is_reported(monkeypatch: pytest.
     report = plugins.load_plugins(plugins.new_plugin_manager())
     assert "ghost" in report.failed and "ModuleNotFoundError" in report.failed["ghost"]
     assert "incident" in report.loaded
+
+
+class Lifecycle:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    @hookimpl
+    async def chatops_startup(self, app: Any) -> None:
+        self.calls.append("startup")
+
+    @hookimpl
+    async def chatops_shutdown(self, app: Any) -> None:
+        self.calls.append("shutdown")
+
+
+async def test_startup_and_shutdown_hooks_bracket_the_app(chat_factory: Any, register_plugin: Any) -> None:
+    plugin = Lifecycle()
+    register_plugin(plugin, "lifecycle")
+    chat: Harness = await chat_factory()
+    assert plugin.calls == ["startup"]
+    await chat.close()
+    assert plugin.calls == ["startup", "shutdown"]
