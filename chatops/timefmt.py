@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from chatops.clock import format_duration
@@ -19,10 +19,11 @@ def local_time(when: datetime, tz: ZoneInfo, now: datetime | None = None) -> str
 
 def relative(when: datetime, now: datetime) -> str:
     """``in 15 min`` / ``5 min ago`` / ``now``."""
-    delta = when - now
-    if abs(delta.total_seconds()) < 60:
+    seconds = (when - now).total_seconds()
+    if abs(seconds) < 60:
         return "now"
-    if delta.total_seconds() > 0:
+    delta = timedelta(minutes=round(seconds / 60))  # 14 min 59 s reads as "in 15 min"
+    if seconds > 0:
         return f"in {format_duration(delta)}"
     return f"{format_duration(-delta)} ago"
 

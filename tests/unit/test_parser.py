@@ -105,3 +105,14 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError, match=r"e\.g\. 90s"):
         parse_duration(text)
+
+
+def test_relative_times_round_to_the_nearest_minute() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from chatops.timefmt import relative
+
+    now = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    assert relative(now + timedelta(minutes=14, seconds=59), now) == "in 15 min"
+    assert relative(now + timedelta(seconds=20), now) == "now"
+    assert relative(now - timedelta(minutes=90), now) == "1h 30min ago"
