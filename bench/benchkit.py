@@ -72,7 +72,9 @@ class MemoryTransport(Transport):
             self.on_reply(reply)
         return MessageRef(room_id=room_id, id=str(next(self._message_ids)))
 
-    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
+    async def create_room(
+        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+    ) -> Room:
         room = self.room(name)
         if private and not room.private:
             room = self.rooms[room.id] = room.model_copy(update={"private": True})

@@ -1,4 +1,4 @@
-"""The host's own plugin: ``!help`` and the console transport.
+"""The host's own plugin: ``!help`` and the built-in transports (console, Matrix).
 
 Registered through the same entry point group as every other plugin.
 """
@@ -6,13 +6,18 @@ Registered through the same entry point group as every other plugin.
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING, Any
 
 from chatops.commands import help as helptext
 from chatops.commands.declare import Arg, Command
+from chatops.config import ConfigError
 from chatops.context import CommandContext
 from chatops.hookspecs import hookimpl
-from chatops.transports.base import TransportFactory
+from chatops.transports.base import Transport, TransportFactory
 from chatops.transports.console import ConsoleTransport
+
+if TYPE_CHECKING:
+    from chatops.app import App
 
 
 async def help_command(ctx: CommandContext, topic: str | None = None) -> None:
@@ -43,6 +48,20 @@ def chatops_commands() -> list[Command]:
     return [HELP]
 
 
+def matrix_transport(app: App, name: str, config: dict[str, Any]) -> Transport:
+    """The Matrix transport, imported only when a config names it."""
+    try:
+        from chatops.transports.matrix.transport import MatrixTransport
+    except ImportError:
+        raise ConfigError(
+            app.config.source,
+            f"transports.{name}",
+            "the Matrix transport is not installed",
+            "pip install 'chatops[matrix]'",
+        ) from None
+    return MatrixTransport(app, name, config)
+
+
 @hookimpl
 def chatops_transport_types() -> dict[str, TransportFactory]:
-    return {"console": ConsoleTransport}
+    return {"console": ConsoleTransport, "matrix": matrix_transport}

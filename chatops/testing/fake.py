@@ -70,7 +70,9 @@ class FakeTransport(Transport):
         self.sent.append(Sent(room=name, text=render_text(content), content=content, thread=thread))
         return MessageRef(room_id=room_id, id=str(next(self._ids)))
 
-    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
+    async def create_room(
+        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+    ) -> Room:
         room = self.room(name)
         if private:
             room = self.rooms[room.id] = room.model_copy(update={"private": True})

@@ -53,11 +53,31 @@ class Transport(ABC):
         """Post ``content`` in a room (or thread); return a reference to it."""
 
     @abstractmethod
-    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
-        """Create a room (an incident room) and invite people into it."""
+    async def create_room(
+        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+    ) -> Room:
+        """Create a room (an incident room) and invite people into it.
+
+        ``name`` is a slug (``inc-42-checkout-api-errors``) usable as an alias
+        or channel name; ``display_name`` (``INC-42 · Checkout API errors``) is
+        shown where the platform has room titles.
+        """
 
     async def set_topic(self, room_id: str, topic: str) -> None:
-        """Set a room's topic, where the platform has topics."""
+        """Set a room's topic, where the platform has topics (capability ``topics``)."""
+
+    async def edit(self, ref: MessageRef, content: Content) -> None:
+        """Replace a message's content in place (capability ``edits``)."""
+        raise NotImplementedError
+
+    async def pin(self, ref: MessageRef) -> None:
+        """Pin a message in its room (capability ``pins``)."""
+
+    async def invite(self, room_id: str, user: User) -> None:
+        """Bring someone into a room (e.g. a new role holder into the incident room)."""
+
+    async def set_moderator(self, room_id: str, user: User, moderator: bool) -> None:
+        """Give or take moderator rights in a room (e.g. to the Incident Commander)."""
 
     @abstractmethod
     async def direct_room(self, user: User) -> Room:

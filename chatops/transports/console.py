@@ -81,7 +81,9 @@ class ConsoleTransport(Transport):
         self.write(room.name, self.app.config.core.bot_name, render_text(content))
         return MessageRef(room_id=room.id, id=str(next(self._ids)))
 
-    async def create_room(self, name: str, topic: str, *, private: bool, invite: Sequence[User]) -> Room:
+    async def create_room(
+        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+    ) -> Room:
         room = self.room(name)
         if private and not room.private:
             room = self.rooms[room.id] = room.model_copy(update={"private": True})

@@ -1,0 +1,64 @@
+"""Matrix events -> command text (pure: no I/O, no client).
+
+Element sends a mention as a pill: the plain ``body`` carries the display
+name, the HTML ``formatted_body`` the user id.  So the command text is taken
+from the HTML when it holds pills (pills become user ids), and a message
+that starts by addressing the bot (``@chatops:server incident list`` or
+``chatops: incident list``) is a command even without the prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+from typing import Any
+
+_REPLY_FALLBACK = re.compile(r"<mx-reply>.*?</mx-reply>", re.S)
+_PILL = re.compile(r'<a\s+href="https://matrix\.to/#/(@[^"?]+)[^"]*">.*?</a>', re.S)
+_BREAK = re.compile(r"<br\s*/?>|</p>", re.I)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(content: dict[str, Any]) -> str:
+    """The message text, with pills turned into user ids and reply fallbacks removed."""
+    formatted = content.get("formatted_body")
+    if (
+        content.get("format") == "org.matrix.custom.html"
+        and isinstance(formatted, str)
+        and ("matrix.to/#/@" in formatted or "<mx-reply>" in formatted)
+    ):
+        html = _REPLY_FALLBACK.sub("", formatted)
+        html = _PILL.sub(lambda m: unescape(m[1]), html)
+        return unescape(_TAG.sub("", _BREAK.sub("\n", html))).strip()
+    body = content.get("body")
+    if not isinstance(body, str):
+        return ""
+    if body.startswith("> "):  # a reply's quoted fallback comes first, then a blank line
+        body = body.split("\n\n", 1)[-1]
+    return body.strip()
+
+
+def command_text(text: str, prefix: str, bot_user_id: str, bot_names: tuple[str, ...]) -> str | None:
+    """The command in ``text``, or None when the message is not for the bot."""
+    if text.startswith((prefix, "/")):
+        return text
+    lowered = text.lower()
+    for name in (bot_user_id, *bot_names):
+        if name and lowered.startswith(name.lower()):
+            rest = text[len(name) :].lstrip(":,").strip()
+            if rest:
+                return rest if rest.startswith((prefix, "/")) else prefix + rest
+    return None
+
+
+def thread_root(content: dict[str, Any]) -> str | None:
+    relation = content.get("m.relates_to")
+    if isinstance(relation, dict) and relation.get("rel_type") == "m.thread":
+        root = relation.get("event_id")
+        return root if isinstance(root, str) else None
+    return None
+
+
+def is_edit(content: dict[str, Any]) -> bool:
+    relation = content.get("m.relates_to")
+    return isinstance(relation, dict) and relation.get("rel_type") == "m.replace"
