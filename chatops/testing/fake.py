@@ -43,10 +43,14 @@ class FakeTransport(Transport):
         if capabilities is not None:
             self.capabilities = capabilities
         self.sent: list[Sent] = []
+        self.refs: list[str] = []  # the MessageRef id of each sent message, in order
         self.rooms: dict[str, Room] = {}
         self.topics: dict[str, str] = {}
         self.invited: dict[str, list[str]] = {}
         self.forms: list[tuple[str, Form]] = []
+        self.edits: list[tuple[str, str]] = []  # (message id, new text)
+        self.pins: list[str] = []
+        self.moderators: dict[str, set[str]] = {}
         self._ids = itertools.count(1)
 
     def room(self, name: str) -> Room:
@@ -68,7 +72,9 @@ class FakeTransport(Transport):
     async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
         name = self.rooms[room_id].name if room_id in self.rooms else room_id.split(":", 1)[1]
         self.sent.append(Sent(room=name, text=render_text(content), content=content, thread=thread))
-        return MessageRef(room_id=room_id, id=str(next(self._ids)))
+        ref = MessageRef(room_id=room_id, id=str(next(self._ids)))
+        self.refs.append(ref.id)
+        return ref
 
     async def create_room(
         self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
@@ -82,6 +88,23 @@ class FakeTransport(Transport):
 
     async def set_topic(self, room_id: str, topic: str) -> None:
         self.topics[room_id] = topic
+
+    async def edit(self, ref: MessageRef, content: Content) -> None:
+        self.edits.append((ref.id, render_text(content)))
+
+    async def pin(self, ref: MessageRef) -> None:
+        self.pins.append(ref.id)
+
+    async def invite(self, room_id: str, user: User) -> None:
+        self.invited.setdefault(room_id.split(":", 1)[1], []).append(user.id)
+
+    async def set_moderator(self, room_id: str, user: User, moderator: bool) -> None:
+        holders = self.moderators.setdefault(room_id.split(":", 1)[1], set())
+        (holders.add if moderator else holders.discard)(user.id)
+
+    def sent_as(self, ref_id: str) -> Sent:
+        """The sent message with this reference id."""
+        return self.sent[self.refs.index(ref_id)]
 
     async def direct_room(self, user: User) -> Room:
         return self.room(f"@{user.name}")

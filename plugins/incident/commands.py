@@ -12,7 +12,7 @@ from chatops.models.content import Form, FormField
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time, relative
 from chatops.transports.base import slugify
-from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident import lookup, rooms, store
 from chatops_plugins.incident.config import IncidentConfig
 from chatops_plugins.incident.domain import (
     EarlyResolve,
@@ -30,14 +30,14 @@ from chatops_plugins.incident.events import (
     IncidentEvent,
     NoteAdded,
     RoleAssigned,
-    RoomCreated,
     ServiceAdded,
     StatusChanged,
     TagAdded,
     UpdatePosted,
     stream_of,
 )
-from chatops_plugins.incident.render import status_text, topic
+from chatops_plugins.incident.render import status_text
+from chatops_plugins.incident.rooms import announce
 
 log = logging.getLogger("chatops.incident")
 
@@ -61,28 +61,6 @@ def instant(raw: str, ctx: CommandContext) -> datetime:
 def config(ctx: CommandContext) -> IncidentConfig:
     section: IncidentConfig = ctx.app.section("incident")
     return section
-
-
-async def announce(ctx: CommandContext, inc: Incident, text: str) -> None:
-    """Answer where the command was typed, and tell the incident room too."""
-    await ctx.reply(text)
-    if inc.room_id and inc.room_id != ctx.room.id:
-        await ctx.app.outbound.send(inc.room_id, f"{text} (by @{ctx.sender.name})")
-
-
-async def refresh_topic(ctx: CommandContext, inc: Incident) -> None:
-    if not inc.room_id:
-        return
-    async with ctx.app.db.read() as conn:
-        ic = (await store.roles(conn, inc.id)).get("ic")
-    transport = ctx.app.transports.get(inc.room_id.split(":", 1)[0])
-    if transport is not None and transport.capabilities.topics:
-        try:
-            await transport.set_topic(
-                inc.room_id, topic(inc, lookup.scale_of(ctx.app), ic.name if ic else None)
-            )
-        except Exception:  # a topic is cosmetic; never fail the command for it
-            pass
 
 
 @incident.command(
@@ -186,7 +164,7 @@ async def declare(
         return created
 
     inc = await ctx.app.db.write(write)
-    inc = await _open_room(ctx, inc)
+    inc = await rooms.open_room(ctx, inc, settings.declarer_is_ic)
     lines = [f'{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
     roles_line = await ctx.app.hooks.call("chatops_incident_status_lines", app=ctx.app, incident=inc)
     lines.extend(line for part in roles_line for line in part)
@@ -207,40 +185,6 @@ async def declare(
             f"!incident sev <{scale.range_hint()}> --id {inc.id}"
         )
     await ctx.reply("\n".join(lines))
-    if inc.room_id and inc.room_id != ctx.room.id:
-        await ctx.app.outbound.send(inc.room_id, await status_text(ctx.app, inc, scale))
-
-
-async def _open_room(ctx: CommandContext, inc: Incident) -> Incident:
-    """Create the incident room after the incident is stored, then remember it."""
-    try:
-        room = await ctx.transport.create_room(
-            inc.room_name,
-            topic(inc, lookup.scale_of(ctx.app), ctx.sender.name if config(ctx).declarer_is_ic else None),
-            private=inc.private,
-            invite=[ctx.sender],
-        )
-    except Exception:
-        log.exception("creating the room for %s failed", inc.ref)
-        return inc
-    placed = replace(inc, room_id=room.id, room_name=room.name)
-
-    async def write(tx: Tx) -> None:
-        await store.save(tx, placed)
-        await store.record(
-            tx,
-            RoomCreated(
-                stream=stream_of(inc.id),
-                at=ctx.now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
-                room_id=room.id,
-                room_name=room.name,
-            ),
-        )
-
-    await ctx.app.db.write(write)
-    return placed
 
 
 async def _move(ctx: CommandContext, target: Status, text: str | None, force: str | None = None) -> Incident:
@@ -281,7 +225,7 @@ async def _move(ctx: CommandContext, target: Status, text: str | None, force: st
         return changed
 
     changed = await ctx.app.db.write(write)
-    await refresh_topic(ctx, changed)
+    await rooms.refresh(ctx.app, changed.id)
     return changed
 
 
@@ -369,7 +313,7 @@ async def reopen_command(ctx: CommandContext, reason: str, id: int | None) -> No
         return changed
 
     changed = await ctx.app.db.write(write)
-    await refresh_topic(ctx, changed)
+    await rooms.refresh(ctx.app, changed.id)
     await announce(ctx, changed, f"{changed.ref} is reopened and investigating again: {reason}")
 
 
@@ -445,6 +389,7 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
         return changed
 
     changed = await ctx.app.db.write(write)
+    await rooms.refresh(ctx.app, changed.id)
     scale = lookup.scale_of(ctx.app)
     due = next_update_due(changed, scale)
     tail = f" Next update due {local_time(due, ctx.tz, now)}." if due else ""
@@ -514,6 +459,7 @@ async def hypothesis(ctx: CommandContext, text: str, id: int | None) -> None:
         )
 
     await ctx.app.db.write(write)
+    await rooms.refresh(ctx.app, inc.id)
     await announce(ctx, inc, f"{inc.ref} hypothesis: {text}")
 
 
@@ -547,6 +493,7 @@ async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
 
     if not await ctx.app.db.write(write):
         raise UserError(f"{inc.ref} already has the {field} {value!r}.")
+    await rooms.refresh(ctx.app, inc.id)
     return inc
 
 

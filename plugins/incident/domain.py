@@ -137,6 +137,7 @@ class Incident:
     near_miss: bool = False
     room_id: str | None = None
     room_name: str = ""
+    status_message_id: str | None = None
     origin_room_id: str | None = None
     hypothesis: str | None = None
     last_update_at: datetime | None = None

@@ -26,6 +26,7 @@ incidents = Table(
     Column("resolved_at", UTCDateTime, nullable=True),
     Column("room_id", String(255), nullable=True),
     Column("room_name", String(255), nullable=False),
+    Column("status_message_id", String(255), nullable=True),
     Column("origin_room_id", String(255), nullable=True),
     Column("hypothesis", Text, nullable=True),
     Column("last_update_at", UTCDateTime, nullable=True),

@@ -8,6 +8,7 @@ against, through ``chatops_context_roles``.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,10 +17,13 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, User,
 from chatops.events import DomainEvent
 from chatops.permissions import RoleHolders
 from chatops.storage.db import Tx
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID, announce, refresh_topic
+from chatops_plugins.incident import lookup, rooms, store
+from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import Incident
 from chatops_plugins.incident.events import RoleAssigned, stream_of
+from chatops_plugins.incident.rooms import announce
+
+log = logging.getLogger("chatops.roles")
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -162,9 +166,28 @@ async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool,
         text = f"{inc.ref} has no {label} now{was}."
     else:
         text = f"@{user.name} is now {label} of {inc.ref}{was}."
-    if role == "ic":
-        await refresh_topic(ctx, inc)
+    await rooms.refresh(ctx.app, inc.id)
+    await _bring_into_room(ctx, inc, role, user, previous)
     await announce(ctx, inc, text)
+
+
+async def _bring_into_room(
+    ctx: CommandContext, inc: Incident, role: str, user: User | None, previous: User | None
+) -> None:
+    """The new holder joins the incident room; the Incident Commander moderates it."""
+    transport = rooms.transport_for(ctx.app, inc)
+    if transport is None or inc.room_id is None:
+        return
+    try:
+        if user is not None:
+            await transport.invite(inc.room_id, user)
+        if role == "ic":
+            if previous is not None:
+                await transport.set_moderator(inc.room_id, previous, False)
+            if user is not None:
+                await transport.set_moderator(inc.room_id, user, True)
+    except Exception:
+        log.exception("updating %s's room for the new %s failed", inc.ref, role)
 
 
 @group.command("roles", ID, help="who holds which role", example="!incident roles")

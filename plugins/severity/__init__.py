@@ -21,10 +21,11 @@ from chatops.models.content import Content, Mention, Text
 from chatops.scheduler import Timer, TimerHandler
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.incident import lookup, store
-from chatops_plugins.incident.commands import ID, announce, refresh_topic
+from chatops_plugins.incident import lookup, rooms, store
+from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
 from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
+from chatops_plugins.incident.rooms import announce
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -155,7 +156,7 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
         return replace(current, severity=level), current.severity
 
     changed, before = await ctx.app.db.write(write)
-    await refresh_topic(ctx, changed)
+    await rooms.refresh(ctx.app, changed.id)
     every = scale.level(level).update_every
     due = next_update_due(changed, scale)
     cadence = (
