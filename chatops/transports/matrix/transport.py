@@ -18,6 +18,7 @@ import logging
 import os
 import re
 from collections import OrderedDict
+from dataclasses import replace
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -156,7 +157,8 @@ class MatrixTransport(Transport):
     async def _login(self, client: AsyncClient) -> None:
         settings = self.settings
         stored = await asyncio.to_thread(self._read_credentials)
-        client.config.max_timeouts = 3  # fail fast with a clear error if the homeserver is unreachable
+        patient = client.config
+        client.config = replace(patient, max_timeouts=3)  # fail fast if the homeserver is unreachable
         try:
             if settings.access_token is not None:
                 device = settings.device_id or (stored or {}).get("device_id") or ""
@@ -180,7 +182,7 @@ class MatrixTransport(Transport):
         except (OSError, TimeoutError) as exc:
             raise MatrixError(f"cannot reach the homeserver {settings.homeserver}: {exc}") from None
         finally:
-            client.config.max_timeouts = None
+            client.config = patient
 
     def _credentials_file(self) -> Path:
         return Path(self.settings.store_path) / "credentials.json"

@@ -1,0 +1,107 @@
+"""People in the Matrix tests: plain matrix-nio clients, as a human's Element would be.
+
+Each keeps a sync loop and a log of what it saw; tests wait on a condition
+over that log (never a sleep).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nio import AsyncClient, JoinResponse, LoginResponse, RoomMessageNotice, RoomSendResponse, SyncResponse
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Seen:
+    room_id: str
+    event: Any
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return dict(self.event.source.get("content", {}))
+
+    @property
+    def body(self) -> str:
+        return str(self.content.get("body", ""))
+
+
+class Person:
+    def __init__(self, homeserver: str, user_id: str) -> None:
+        self.user_id = user_id
+        self.client = AsyncClient(homeserver, user_id)
+        self.seen: list[Seen] = []
+        self.invites: dict[str, str] = {}  # room id -> room name ("" for a direct chat)
+        self._changed = asyncio.Condition()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def localpart(self) -> str:
+        return self.user_id[1:].split(":", 1)[0]
+
+    async def start(self) -> None:
+        login = await self.client.login(PASSWORD, device_name=self.localpart)
+        assert isinstance(login, LoginResponse), login
+        await self.client.sync(timeout=0, full_state=True)
+        self._task = asyncio.create_task(self._sync_forever())
+
+    async def _sync_forever(self) -> None:
+        while True:
+            response = await self.client.sync(timeout=30000)
+            if not isinstance(response, SyncResponse):
+                continue
+            async with self._changed:
+                for room_id, info in response.rooms.join.items():
+                    self.seen.extend(Seen(room_id, e) for e in info.timeline.events)
+                for room_id, info in response.rooms.invite.items():
+                    names = [
+                        e.name for e in info.invite_state if hasattr(e, "name") and isinstance(e.name, str)
+                    ]
+                    self.invites[room_id] = names[-1] if names else ""
+                self._changed.notify_all()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        await self.client.close()
+
+    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 30) -> Any:
+        """Wait until ``predicate()`` is truthy (re-checked after every sync); return its value."""
+        async with self._changed:
+            found = await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+        return found
+
+    async def say(self, room_id: str, text: str, **extra: Any) -> str:
+        content = {"msgtype": "m.text", "body": text, **extra}
+        response = await self.client.room_send(room_id, "m.room.message", content)
+        assert isinstance(response, RoomSendResponse), response
+        return str(response.event_id)
+
+    def notices(self, room_id: str, sender: str) -> list[Seen]:
+        return [
+            s
+            for s in self.seen
+            if s.room_id == room_id
+            and isinstance(s.event, RoomMessageNotice)
+            and s.event.sender == sender
+            and s.content.get("m.relates_to", {}).get("rel_type") != "m.replace"
+        ]
+
+    async def reply_to(self, room_id: str, text: str, bot: str, timeout: float = 30) -> str:
+        """Say ``text`` and return the bot's next notice in that room."""
+        before = len(self.notices(room_id, bot))
+        await self.say(room_id, text)
+        await self.wait_for(lambda: len(self.notices(room_id, bot)) > before, timeout)
+        return self.notices(room_id, bot)[before].body
+
+    async def join_invited(self, name: str = "") -> str:
+        """Wait for an invite to a room called ``name`` ("" for a direct chat), join it, return its id."""
+        room_id = await self.wait_for(lambda: next((r for r, n in self.invites.items() if n == name), None))
+        del self.invites[room_id]
+        joined = await self.client.join(room_id)
+        assert isinstance(joined, JoinResponse), joined
+        return str(room_id)
