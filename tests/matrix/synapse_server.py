@@ -150,7 +150,7 @@ disable_existing_loggers: false
         )
 
     def start(self) -> None:
-        log = open(self.work / "stdout.log", "ab")  # noqa: SIM115 - owned by the process
+        log = open(self.work / "stdout.log", "ab")
         self.process = subprocess.Popen(
             [self.python, "-m", "synapse.app.homeserver", "-c", str(self.config)], stdout=log, stderr=log
         )

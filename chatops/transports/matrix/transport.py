@@ -18,8 +18,8 @@ import logging
 import os
 import re
 from collections import OrderedDict
-from dataclasses import replace
 from collections.abc import Awaitable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
