@@ -22,7 +22,7 @@ from chatops.config import Config, ConfigError
 from chatops.cursors import Cursors
 from chatops.dispatch import Dispatcher
 from chatops.events import DomainEvent
-from chatops.hooks import HookRunner, merge_dicts
+from chatops.hooks import HookRunner, merge_unique
 from chatops.outbound import Outbound
 from chatops.plugins import PluginReport, load_plugins, new_plugin_manager
 from chatops.scheduler import Scheduler
@@ -51,15 +51,21 @@ class App:
         self.plugin_report: PluginReport = load_plugins(self.pm, config.core.plugins.disabled, extra_plugins)
         self.hooks = HookRunner(self.pm, Watchdog(config.core.hook_timeout_s))
         self._bind_config()
-        self.db = Database(config.core.database.url, synchronous=config.core.database.synchronous, app=self)
+        self.db = Database(
+            config.core.database.url,
+            synchronous=config.core.database.synchronous,
+            app=self,
+            job_timeout=config.core.hook_timeout_s,
+        )
         self.commands = self._build_commands()
         self.scheduler = Scheduler(self)
-        for _plugin, handlers in self.hooks.call_sync("chatops_timer_handlers"):
-            self.scheduler.handlers.update(handlers)
+        timer_parts = self.hooks.call_sync("chatops_timer_handlers")
+        self.scheduler.handlers = merge_unique(timer_parts, "timer kind")
+        self.scheduler.owners = {kind: plugin for plugin, part in timer_parts for kind in part}
         self.outbound = Outbound(self)
         self.cursors = Cursors(self)
-        self.transport_types: dict[str, TransportFactory] = merge_dicts(
-            [value for _plugin, value in self.hooks.call_sync("chatops_transport_types")]
+        self.transport_types: dict[str, TransportFactory] = merge_unique(
+            self.hooks.call_sync("chatops_transport_types"), "transport"
         )
         self.transports: dict[str, Transport] = (
             dict(transports) if transports is not None else self._build_transports()
@@ -184,15 +190,16 @@ class App:
     # --- domain events ---
 
     async def observe_recorded(self, tx: Tx, event: DomainEvent) -> None:
+        """In-transaction observers, each in its own (lazy) savepoint: a failure is rolled back alone."""
         for impl in self.hooks.impls("chatops_event_recorded"):
             scoped = SavepointTx(tx)
             args = {"tx": scoped, "event": event}
             _, failure = await self.hooks.guarded(
-                impl.plugin, "chatops_event_recorded", impl.function, *[args[a] for a in impl.argnames]
+                impl.plugin, "chatops_event_recorded", impl.function, [args[a] for a in impl.argnames]
             )
             await scoped.finish(ok=failure is None)
             if failure is not None:
-                log.error("observer %s of %s rolled back", impl.plugin, event.kind)
+                log.error("%s; its writes for %s were rolled back", failure.describe(), event.kind)
 
     async def observe_committed(self, event: DomainEvent) -> None:
         await self.hooks.call("chatops_event_committed", app=self, event=event)

@@ -65,7 +65,10 @@ def parse_duration(text: str) -> timedelta:
     if not text.strip() or not match or not any(match.groups()):
         raise ValueError(f"not a duration: {text!r} (use e.g. 90s, 5m, 2h, 1h30m)")
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def format_duration(delta: timedelta) -> str:

@@ -61,7 +61,7 @@ class CoreConfig(_Section):
 
     bot_name: str = "chatops"
     timezone: str = "UTC"
-    command_prefix: str = "!"
+    command_prefix: str = Field("!", min_length=1, pattern=r"^\S+$")
     max_input_chars: int = Field(4000, gt=0)
     hook_timeout_s: float = Field(10.0, gt=0)
     admins: list[str] = Field([], description="User ids with every permission, e.g. console:alice.")
@@ -81,10 +81,6 @@ class CoreConfig(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Europe/Berlin") from None
         return value
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 CORE_KEYS = set(CoreConfig.model_fields)

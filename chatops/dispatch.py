@@ -33,17 +33,28 @@ class Dispatcher:
     def __init__(self, app: App) -> None:
         self.app = app
         core = app.config.core
-        self.prefixes = tuple(dict.fromkeys((core.command_prefix, "/")))
         self.prefix = core.command_prefix
+        self.prefixes = tuple(dict.fromkeys((core.command_prefix, "/")))
         self.max_chars = core.max_input_chars
         self.recent = RecentIds()
         self.admins = frozenset(core.admins)
 
     async def handle(self, message: Message) -> None:
-        """Handle one inbound message; never raises for anything a user typed."""
+        """Handle one inbound message.  Never raises: whatever goes wrong is answered and logged."""
         text = message.text
         if not text.startswith(self.prefixes) or self.recent.seen(message.event_id):
             return
+        try:
+            await self._handle(message)
+        except Exception:
+            log.exception("handling %r failed", message.event_id)
+            await self.app.outbound.send(
+                message.room.id,
+                "Sorry — that command failed inside chatops; the error is logged.",
+                message.thread,
+            )
+
+    async def _handle(self, message: Message) -> None:
         prepared = self.prepare(message)
         if prepared is None:
             return
@@ -60,7 +71,7 @@ class Dispatcher:
             if command.permission is not None and not await self.permitted(ctx, command):
                 return
             _, failure = await self.app.hooks.guarded(
-                command.plugin, command.where, command.handler, ctx, **ctx.args
+                command.plugin, command.where, command.handler, (ctx,), ctx.args, answers=True
             )
         except UserError as exc:
             await ctx.reply(str(exc))
@@ -79,8 +90,9 @@ class Dispatcher:
                 f"That message is {len(text):,} characters; commands are limited to "
                 f"{self.max_chars:,}. Shorten it, or put long text in a note in several parts."
             )
+        slash = not text.startswith(self.prefix)  # "/incident ..." as typed where there are no slash commands
         try:
-            tokens = tokenize(text[1:])
+            tokens = tokenize(text[1 if slash else len(self.prefix) :])
         except ParseError as exc:
             return f"Couldn't read that command: {exc}."
         if not tokens:
@@ -88,7 +100,8 @@ class Dispatcher:
         found = self.app.commands.lookup(tokens, self.prefix)
         command = found.command
         if command is None:
-            return found.problem
+            # "/var/log is full" is chatter, not a mistyped command
+            return None if slash and not self.app.commands.knows(tokens[0]) else found.problem
         transport = self._transport(message)
         ctx = CommandContext(self.app, message, transport, command)
         try:
@@ -117,7 +130,7 @@ class Dispatcher:
             return True
         roles: dict[str, RoleHolders] = {}
         for part in await self.app.hooks.call(
-            "chatops_context_roles", on_failure=self.failure_reporter(ctx), ctx=ctx
+            "chatops_context_roles", on_failure=self.failure_reporter(ctx), answers=True, ctx=ctx
         ):
             roles.update(part)
         for role in allowed:

@@ -59,10 +59,6 @@ class UnknownEvent(DomainEvent):
         return dict(self.payload)
 
 
-def event_kinds() -> dict[str, type[DomainEvent]]:
-    return dict(_KINDS)
-
-
 async def record(tx: Tx, event: DomainEvent) -> DomainEvent:
     """Store ``event`` in ``tx``, let in-transaction observers react, and
     schedule the after-commit observers.  Returns the event with its id."""

@@ -60,10 +60,7 @@ class HookRunner:
         self.watchdog = watchdog
         self.trace = os.environ.get("CHATOPS_TRACE_HOOKS", "") not in ("", "0", "false")
         self._impls: dict[str, list[_Impl]] = {}
-
-    def invalidate(self) -> None:
-        """Forget cached implementation lists (after plugins are (un)registered)."""
-        self._impls.clear()
+        self.startup_failures: list[str] = []
 
     def impls(self, name: str) -> list[_Impl]:
         cached = self._impls.get(name)
@@ -81,47 +78,75 @@ class HookRunner:
         return cached
 
     async def guarded(
-        self, plugin: str, where: str, function: Callable[..., Any], *args: Any, **kwargs: Any
+        self,
+        plugin: str,
+        where: str,
+        function: Callable[..., Any],
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        answers: bool = False,
     ) -> tuple[Any, PluginFailure | None]:
-        """Run one plugin callable, awaiting it under the watchdog.
+        """Run one plugin callable, awaiting it under the watchdog; failures are returned.
 
-        Exceptions become a ``PluginFailure`` except ``UserError``, which is a
-        refusal meant for the person and propagates to the command layer.
+        With ``answers`` (command handlers, and hooks that may refuse a command)
+        a ``UserError`` propagates: it is the answer to the person.  Elsewhere
+        (timers, observers) it is a plugin failure like any other exception.
         """
         start = time.perf_counter() if self.trace else 0.0
         token: int | None = None
         try:
-            result = function(*args, **kwargs)
+            result = function(*args, **(kwargs or {}))
             if inspect.isawaitable(result):
                 token = self.watchdog.arm()
-                result = await result
+                try:
+                    result = await result
+                except asyncio.CancelledError:
+                    if not self._timed_out(token):
+                        raise
+                    return None, self._timeout(plugin, where)
+                finally:
+                    expired = self.watchdog.disarm(token)
+                if expired and self._timed_out(None):  # the plugin swallowed its cancellation
+                    return None, self._timeout(plugin, where)
             return result, None
-        except asyncio.CancelledError:
-            if token is not None and self.watchdog.disarm(token):
-                token = None
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
-                log.error("plugin %s timed out in %s", plugin, where)
-                return None, PluginFailure(plugin, where, None, timed_out=True)
-            raise
-        except UserError:
-            raise  # a deliberate answer to the person, not a plugin failure
+        except UserError as exc:
+            if answers:
+                raise
+            return None, self._failed(plugin, where, exc)
         except Exception as exc:
-            log.exception("plugin %s failed in %s", plugin, where)
-            return None, PluginFailure(plugin, where, exc)
+            return None, self._failed(plugin, where, exc)
         finally:
-            if token is not None:
-                self.watchdog.disarm(token)
             if self.trace:
                 log.warning("hook %s [%s] %.3f ms", where, plugin, (time.perf_counter() - start) * 1e3)
 
-    async def call(self, name: str, on_failure: FailureSink | None = None, **kwargs: Any) -> list[Any]:
+    def _timed_out(self, token: int | None) -> bool:
+        """After our own cancellation: absorb it, unless someone else cancelled the task too."""
+        if token is not None and not self.watchdog.disarm(token):
+            return False
+        task = asyncio.current_task()
+        if task is not None and task.uncancel() > 0:
+            raise asyncio.CancelledError  # an outside cancellation arrived as well: honour it
+        return True
+
+    @staticmethod
+    def _timeout(plugin: str, where: str) -> PluginFailure:
+        log.error("plugin %s timed out in %s", plugin, where)
+        return PluginFailure(plugin, where, None, timed_out=True)
+
+    @staticmethod
+    def _failed(plugin: str, where: str, exc: BaseException) -> PluginFailure:
+        log.error("plugin %s failed in %s", plugin, where, exc_info=exc)
+        return PluginFailure(plugin, where, exc)
+
+    async def call(
+        self, name: str, on_failure: FailureSink | None = None, answers: bool = False, **kwargs: Any
+    ) -> list[Any]:
         """Collected hook: every plugin's non-None result, in call order."""
         results: list[Any] = []
         for impl in self.impls(name):
             value, failure = await self.guarded(
-                impl.plugin, name, impl.function, *[kwargs[a] for a in impl.argnames]
+                impl.plugin, name, impl.function, [kwargs[a] for a in impl.argnames], answers=answers
             )
             if failure is not None:
                 if on_failure is not None:
@@ -134,7 +159,7 @@ class HookRunner:
         """First-result hook: the first non-None awaited value, or None."""
         for impl in self.impls(name):
             value, failure = await self.guarded(
-                impl.plugin, name, impl.function, *[kwargs[a] for a in impl.argnames]
+                impl.plugin, name, impl.function, [kwargs[a] for a in impl.argnames]
             )
             if failure is not None:
                 if on_failure is not None:
@@ -153,8 +178,9 @@ class HookRunner:
         for impl in self.impls(name):
             try:
                 value = impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception:
+            except Exception as exc:
                 log.exception("plugin %s failed in %s", impl.plugin, name)
+                self.startup_failures.append(f"{impl.plugin}: {name} raised {type(exc).__name__}: {exc}")
                 continue
             if inspect.isawaitable(value):
                 raise TypeError(f"{impl.plugin}: hook {name} must be synchronous")
@@ -168,8 +194,17 @@ class HookRunner:
         return None
 
 
-def merge_dicts(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+class PluginConflict(Exception):
+    """Two plugins declared the same name (a transport, a timer kind, a command)."""
+
+
+def merge_unique(parts: Sequence[tuple[str, dict[str, Any]]], what: str) -> dict[str, Any]:
+    """Merge ``(plugin, {name: value})`` pairs; a name claimed twice is an error naming both."""
     merged: dict[str, Any] = {}
-    for part in parts:
-        merged.update(part)
+    owners: dict[str, str] = {}
+    for plugin, part in parts:
+        for key, value in part.items():
+            if key in merged:
+                raise PluginConflict(f"{what} {key!r} is declared by both {owners[key]} and {plugin}")
+            merged[key], owners[key] = value, plugin
     return merged

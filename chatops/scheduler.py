@@ -49,9 +49,9 @@ class Scheduler:
     def __init__(self, app: App) -> None:
         self.app = app
         self.handlers: dict[str, TimerHandler] = {}
+        self.owners: dict[str, str] = {}  # timer kind -> the plugin that handles it
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self.fired = 0
 
     async def schedule(
         self, tx: Tx, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None
@@ -116,7 +116,9 @@ class Scheduler:
             error = f"no handler for timer kind {timer.kind!r}"
         else:
             scoped = SavepointTx(tx)
-            _, failure = await self.app.hooks.guarded("timer", f"timer {timer.kind}", handler, scoped, timer)
+            _, failure = await self.app.hooks.guarded(
+                self.owners.get(timer.kind, "?"), f"timer {timer.kind}", handler, (scoped, timer)
+            )
             await scoped.finish(ok=failure is None)
             if failure is not None:
                 error = failure.describe()
@@ -127,7 +129,6 @@ class Scheduler:
                 .where(timers.c.id == timer.id, timers.c.state == "done")
                 .values(state="failed", error=error)
             )
-        self.fired += 1
         return True
 
     def start(self) -> None:

@@ -72,10 +72,10 @@ class ConsoleSession:
                 return
             try:
                 delta = parse_duration(arg)
-            except ValueError as exc:
-                self.note(f":advance {exc}")
+                await self.app.advance(delta)
+            except (ValueError, OverflowError) as exc:
+                self.note(f":advance {arg}: {exc}")
                 return
-            await self.app.advance(delta)
             self.note(f"clock: {self.app.clock.now().astimezone(self.app.tz):%Y-%m-%d %H:%M %Z}")
         elif name == "rooms":
             self.note("rooms:\n" + self.console.describe_rooms())

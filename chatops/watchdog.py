@@ -25,12 +25,12 @@ class Watchdog:
     def resolution(self) -> float:
         return min(max(self.timeout / 4, 0.01), 0.5)
 
-    def arm(self, timeout: float | None = None) -> int:
+    def arm(self) -> int:
         task = asyncio.current_task()
         token = next(self._ids)
         if task is None:
             return token
-        self._armed[token] = (time.monotonic() + (timeout or self.timeout), task)
+        self._armed[token] = (time.monotonic() + self.timeout, task)
         if self._handle is None:
             self._handle = asyncio.get_running_loop().call_later(self.resolution, self._check)
         return token
@@ -46,10 +46,15 @@ class Watchdog:
     def _check(self) -> None:
         self._handle = None
         now = time.monotonic()
-        for token, (deadline, task) in list(self._armed.items()):
-            if deadline <= now:
-                del self._armed[token]
-                self._expired.add(token)
-                task.cancel()
+        # One cancellation per task, for its innermost overrun call; an outer call
+        # stays armed and is cancelled on a later check if it is still running.
+        innermost: dict[asyncio.Task[object], int] = {}
+        for token, (deadline, task) in self._armed.items():
+            if deadline <= now and token > innermost.get(task, -1):
+                innermost[task] = token
+        for task, token in innermost.items():
+            del self._armed[token]
+            self._expired.add(token)
+            task.cancel()
         if self._armed:
             self._handle = asyncio.get_running_loop().call_later(self.resolution, self._check)

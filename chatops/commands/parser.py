@@ -61,22 +61,28 @@ def parse_arguments(command: Command, tokens: list[str], ctx: CommandContext) ->
     for option in command.options:
         values[option.dest] = [] if option.multiple else (False if option.is_flag else None)
     positionals: list[str] = []
+    given: set[str] = set()
     index = 0
     only_positionals = False
     while index < len(tokens):
         token = tokens[index]
         index += 1
         if not only_positionals and token.startswith("--") and len(token) > 2:
-            name, _, inline = token.partition("=")
+            name, equals, inline = token.partition("=")
             found = command.option_index.get(name)
             if found is None:
                 known = ", ".join(o.flag_name for o in command.options) or "none"
                 raise ParseError(f"unknown option {name} (options: {known})")
             option = found
+            if option.dest in given and not option.multiple:
+                raise ParseError(f"{name} is given twice")
+            given.add(option.dest)
             if option.is_flag:
+                if equals:
+                    raise ParseError(f"{name} takes no value")
                 values[option.dest] = True
                 continue
-            if inline:
+            if equals:
                 raw = inline
             elif index < len(tokens):
                 raw = tokens[index]
@@ -120,5 +126,5 @@ def parse_arguments(command: Command, tokens: list[str], ctx: CommandContext) ->
 def _convert(convert: Any, raw: str, ctx: CommandContext, name: str) -> Any:
     try:
         return convert(raw, ctx)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise ParseError(f"{name}: {exc}") from None

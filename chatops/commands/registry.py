@@ -45,6 +45,9 @@ class CommandRegistry:
             command.plugin = plugin
             group.commands[name] = command
 
+    def knows(self, name: str) -> bool:
+        return name.lower() in self.top or name.lower() in self.groups
+
     def names(self) -> list[str]:
         return sorted([*self.top, *self.groups])
 

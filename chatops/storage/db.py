@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -38,13 +39,19 @@ class DatabaseURLError(ValueError):
     pass
 
 
+def redact(url: str) -> str:
+    """A URL fit for a message or a log: any password replaced by ***."""
+    return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", url)
+
+
 def async_url(url: str) -> str:
     """``sqlite:///x.db`` -> ``sqlite+aiosqlite:///x.db``; ``postgresql://`` -> asyncpg."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018 - a bad port only fails when read
+    except (ArgumentError, ValueError):
         raise DatabaseURLError(
-            f"not a database URL: {url!r} (use sqlite:///./chatops.db or postgresql://user@host/db)"
+            f"not a database URL: {redact(url)!r} (use sqlite:///./chatops.db or postgresql://user@host/db)"
         ) from None
     backend = parsed.get_backend_name()
     if backend == "sqlite":
@@ -109,7 +116,9 @@ class SavepointTx(Tx):
 
 
 class Database:
-    def __init__(self, url: str, *, synchronous: str = "NORMAL", app: App | None = None) -> None:
+    def __init__(
+        self, url: str, *, synchronous: str = "NORMAL", app: App | None = None, job_timeout: float = 30.0
+    ) -> None:
         self.url = async_url(url)
         self.app = app
         self.dialect = make_url(self.url).get_backend_name()
@@ -118,6 +127,8 @@ class Database:
             self._sqlite_setup(synchronous)
         self._pending: list[tuple[Callable[[Tx], Awaitable[Any]], asyncio.Future[Any]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._orphans: set[asyncio.Task[None]] = set()
+        self.job_timeout = job_timeout
         self.commits = 0
 
     def _engine_options(self) -> dict[str, Any]:
@@ -153,15 +164,50 @@ class Database:
             yield conn
 
     async def write(self, job: Callable[[Tx], Awaitable[T]]) -> T:
-        """Run ``job`` in the next group commit; return its result once committed."""
+        """Run ``job`` in the next group commit; return its result once committed.
+
+        The job's after-commit actions run in the caller's task, so a command's
+        reply follows them.  Should the caller be cancelled meanwhile, the
+        actions still run (in a task of their own): the rows are committed and
+        what they promised (a message, a notification) must follow.
+        """
+        if self._writer is not None and asyncio.current_task() is self._writer:
+            raise RuntimeError("db.write() called from inside a write job: use the job's tx instead")
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending.append((job, future))
         if self._writer is None:
             self._writer = asyncio.create_task(self._drain())
-        result, after = await future
-        for action in after:
-            await action()
+        try:
+            result, after = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(self._orphan)
+            raise
+        for index, action in enumerate(after):
+            try:
+                await action()
+            except asyncio.CancelledError:
+                self._orphaned(after[index:])
+                raise
+            except Exception:
+                log.exception("an after-commit action failed")
         return result
+
+    def _orphan(self, future: asyncio.Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is None:
+            self._orphaned(future.result()[1])
+
+    def _orphaned(self, actions: list[AfterCommit]) -> None:
+        async def run() -> None:
+            for action in actions:
+                try:
+                    await action()
+                except Exception:
+                    log.exception("an after-commit action failed")
+
+        if actions:
+            task = asyncio.get_running_loop().create_task(run())
+            self._orphans.add(task)
+            task.add_done_callback(self._orphans.discard)
 
     async def _drain(self) -> None:
         try:
@@ -210,10 +256,11 @@ class Database:
                 for job, future in batch:
                     tx = Tx(conn, self.app)
                     if not isolate:
-                        result = await job(tx)  # an exception rolls the whole batch back
+                        async with asyncio.timeout(self.job_timeout):
+                            result = await job(tx)  # an exception rolls the whole batch back
                     else:
                         try:
-                            async with conn.begin_nested():
+                            async with conn.begin_nested(), asyncio.timeout(self.job_timeout):
                                 result = await job(tx)
                         except Exception as exc:
                             outcomes.append((future, None, exc, []))
@@ -225,4 +272,6 @@ class Database:
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.shield(self._writer)
+        if self._orphans:
+            await asyncio.gather(*self._orphans, return_exceptions=True)
         await self.engine.dispose()

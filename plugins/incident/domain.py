@@ -156,7 +156,7 @@ class Incident:
 
 def parse_ref(text: str) -> int:
     """``42``, ``INC-42``, ``inc42`` -> 42."""
-    match = re.fullmatch(r"(?:inc-?)?(\d+)", text.strip().lower())
+    match = re.fullmatch(r"(?:inc-?)?(\d{1,9})", text.strip().lower())
     if not match:
         raise ValueError(f"{text!r} is not an incident id; use e.g. 42 or INC-42")
     return int(match[1])

@@ -81,20 +81,3 @@ class RoomCreated(IncidentEvent):
     kind = "room_created"
     room_id: str
     room_name: str
-
-
-ALL_KINDS = [
-    cls.kind
-    for cls in (
-        IncidentDeclared,
-        SeverityChanged,
-        RoleAssigned,
-        StatusChanged,
-        UpdatePosted,
-        NoteAdded,
-        HypothesisSet,
-        TagAdded,
-        ServiceAdded,
-        RoomCreated,
-    )
-]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chatops.timefmt import local_time, relative
@@ -68,7 +67,3 @@ async def status_text(app: App, incident: Incident, scale: SeverityScale) -> str
 def topic(incident: Incident, scale: SeverityScale, ic_name: str | None) -> str:
     ic = f"IC @{ic_name}" if ic_name else "IC —"
     return f"{incident.ref} · {scale.label(incident.severity)} · {incident.status} · {incident.title} · {ic}"
-
-
-def when(moment: datetime | None, app: App) -> str:
-    return local_time(moment, app.tz, app.clock.now()) if moment else "unknown"

@@ -66,7 +66,8 @@ async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) ->
         placed = replace(placed, status_message_id=status.id)
 
     async def write(tx: Tx) -> None:
-        await store.save(tx, placed)
+        # Only the room's columns: the incident may have changed while the room was being made.
+        await store.set_room(tx, inc.id, room.id, room.name, placed.status_message_id)
         await store.record(
             tx,
             RoomCreated(

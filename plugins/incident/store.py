@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
@@ -63,6 +62,16 @@ async def save(tx: Tx, incident: Incident) -> None:
     await tx.execute(update(incidents).where(incidents.c.id == incident.id).values(**values))
 
 
+async def set_room(
+    tx: Tx, incident_id: int, room_id: str, room_name: str, status_message_id: str | None
+) -> None:
+    await tx.execute(
+        update(incidents)
+        .where(incidents.c.id == incident_id)
+        .values(room_id=room_id, room_name=room_name, status_message_id=status_message_id)
+    )
+
+
 async def record(tx: Tx, event: IncidentEvent) -> IncidentEvent:
     stored = await event_log.record(tx, event)
     assert isinstance(stored, IncidentEvent)
@@ -101,14 +110,3 @@ async def participants(conn: AsyncConnection | Tx, incident: Incident) -> set[st
 
 async def timeline(conn: AsyncConnection, incident_id: int) -> list[event_log.DomainEvent]:
     return await event_log.stream(conn, stream_of(incident_id))
-
-
-def latest_time(incident: Incident) -> datetime:
-    stamps = [
-        incident.declared_at,
-        incident.identified_at,
-        incident.mitigated_at,
-        incident.resolved_at,
-        incident.last_update_at,
-    ]
-    return max(s for s in stamps if s is not None)

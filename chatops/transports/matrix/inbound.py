@@ -44,10 +44,14 @@ def command_text(text: str, prefix: str, bot_user_id: str, bot_names: tuple[str,
         return text
     lowered = text.lower()
     for name in (bot_user_id, *bot_names):
-        if name and lowered.startswith(name.lower()):
-            rest = text[len(name) :].lstrip(":,").strip()
-            if rest:
-                return rest if rest.startswith((prefix, "/")) else prefix + rest
+        if not name or not lowered.startswith(name.lower()):
+            continue
+        rest = text[len(name) :]
+        # "chatops: incident list" is for the bot; "chatops is down again" is not.
+        if rest[:1] in (":", ",") or (name == bot_user_id and rest[:1].isspace()):
+            command = rest[1:].strip()
+            if command:
+                return command if command.startswith((prefix, "/")) else prefix + command
     return None
 
 

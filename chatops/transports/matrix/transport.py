@@ -18,7 +18,7 @@ import logging
 import os
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +94,7 @@ class MatrixTransport(Transport):
         self._sync_task: asyncio.Task[None] | None = None
         self._direct: dict[str, list[str]] = {}
         self._direct_lock = asyncio.Lock()
+        self._batch = asyncio.Lock()
         self._buttons: OrderedDict[str, dict[str, Button]] = OrderedDict()
 
     # --- ids ---
@@ -145,7 +146,8 @@ class MatrixTransport(Transport):
 
     async def stop(self) -> None:
         if self._sync_task is not None:
-            self._sync_task.cancel()
+            async with self._batch:  # wait for the batch in hand (and its cursor), then stop
+                self._sync_task.cancel()
             try:
                 await self._sync_task
             except asyncio.CancelledError:
@@ -232,10 +234,23 @@ class MatrixTransport(Transport):
                 delay = min(delay * 2, self.settings.reconnect_max_wait_s)
                 continue
             delay, full_state = 1.0, False
-            await self._accept_invites(response)
-            await self._handle(response)
-            since = response.next_batch
-            await self.app.cursors.save(self.name, since)
+            async with self._batch:  # stop() lets a batch finish: its cursor must follow it
+                try:
+                    await self._accept_invites(response)
+                    messages = [
+                        [
+                            m
+                            for m in (self._message(room_id, e) for e in info.timeline.events)
+                            if m is not None
+                        ]
+                        for room_id, info in response.rooms.join.items()
+                    ]
+                except Exception:
+                    log.exception("reading a Matrix sync batch failed; skipping it")
+                    messages = []
+                await asyncio.gather(*(self._handle_room(room) for room in messages if room))
+                since = response.next_batch
+                await self.app.cursors.save(self.name, since)
             self.synced.set()
 
     async def _accept_invites(self, response: SyncResponse) -> None:
@@ -262,17 +277,9 @@ class MatrixTransport(Transport):
         settings = self.settings
         return inviter in settings.auto_join_users or inviter.split(":", 1)[-1] in settings.auto_join_servers
 
-    async def _handle(self, response: SyncResponse) -> None:
-        per_room: list[Awaitable[None]] = []
-        for room_id, info in response.rooms.join.items():
-            messages = [m for m in (self._message(room_id, e) for e in info.timeline.events) if m is not None]
-            if messages:
-                per_room.append(self._handle_room(messages))
-        await asyncio.gather(*per_room)
-
     async def _handle_room(self, messages: list[Message]) -> None:
         for message in messages:
-            await self.app.dispatcher.handle(message)
+            await self.app.dispatcher.handle(message)  # never raises: answers and logs instead
 
     def _message(self, room_id: str, event: Any) -> Message | None:
         if getattr(event, "sender", None) == self.bot_id:
