@@ -17,13 +17,17 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from chatops import __version__
 from chatops.app import App
 from chatops.clock import FakeClock
+from chatops.commands.registry import CommandConflict
 from chatops.config import Config, ConfigError, load_config
-from chatops.storage.db import DatabaseURLError
+from chatops.hooks import PluginConflict
+from chatops.storage.db import DatabaseURLError, redact
 from chatops.timefmt import iso_utc
+from chatops.transports.base import TransportError
 
 EXPORT_SCHEMA = "chatops.export/1"
 
@@ -255,16 +259,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return asyncio.run(COMMANDS[args.command](args))
-    except (ConfigError, DatabaseURLError) as exc:
+    except (ConfigError, DatabaseURLError, PluginConflict, CommandConflict) as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `chatops export | head`
+        return 0
+    except (OperationalError, InterfaceError) as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        print(
+            f"chatops: cannot use the database: {redact(reason)} — check --db / database.url", file=sys.stderr
+        )
+        return 2
+    except TransportError as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"chatops: {exc}", file=sys.stderr)
         return 2
     except CliError as exc:
         print(f"chatops: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:  # e.g. `chatops export | head`
-        return 0
 
 
 if __name__ == "__main__":

@@ -164,9 +164,18 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
         if path in _NON_CONFIG_ENV or path.startswith("TEST"):
             continue
         keys = [k.lower() for k in path.split("__") if k]
+        if not keys:
+            continue
         node = tree
         for key in keys[:-1]:
-            node = node.setdefault(key, {})
+            child = node.get(key)
+            if not isinstance(child, dict):
+                if child is not None:
+                    raise ConfigError(
+                        "environment", name, f"conflicts with {ENV_PREFIX}{key.upper()}", "set one of them"
+                    )
+                child = node[key] = {}
+            node = child
         try:
             node[keys[-1]] = yaml.safe_load(value) if value else value
         except yaml.YAMLError:

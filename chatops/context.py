@@ -32,6 +32,11 @@ class CommandContext:
         self.args: dict[str, Any] = {}
 
     @property
+    def is_admin(self) -> bool:
+        """Listed under ``admins`` in the config: every permission, every private incident."""
+        return self.message.sender.id in self.app.dispatcher.admins
+
+    @property
     def sender(self) -> User:
         return self.message.sender
 

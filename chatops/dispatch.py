@@ -126,7 +126,7 @@ class Dispatcher:
         permission = command.permission
         assert permission is not None
         allowed = self.app.config.core.permissions.get(permission.name, list(permission.default_roles))
-        if ANYONE in allowed or (ADMIN in allowed and ctx.sender.id in self.admins):
+        if ANYONE in allowed or (ADMIN in allowed and ctx.is_admin):
             return True
         roles: dict[str, RoleHolders] = {}
         for part in await self.app.hooks.call(

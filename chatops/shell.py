@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import AsyncIterator
 from typing import TextIO
 
@@ -86,9 +87,21 @@ class ConsoleSession:
 
 
 async def read_lines(stream: TextIO) -> AsyncIterator[str]:
-    """Lines of ``stream`` as they arrive, read in a worker thread so timers keep firing."""
+    """Lines of ``stream`` as they arrive.
+
+    A daemon thread does the blocking reads, so timers keep firing while the
+    prompt waits and a stopping process never waits for one more line.
+    """
     loop = asyncio.get_running_loop()
-    while line := await loop.run_in_executor(None, stream.readline):
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in iter(stream.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, "")
+
+    threading.Thread(target=pump, name="console-input", daemon=True).start()
+    while line := await queue.get():
         yield line
 
 
@@ -99,14 +112,13 @@ async def run_script(session: ConsoleSession, stream: TextIO) -> None:
 
 
 async def interactive(session: ConsoleSession, stream: TextIO) -> None:
-    while True:
-        sys.stdout.write(session.prompt())
-        sys.stdout.flush()
-        line = await asyncio.get_running_loop().run_in_executor(None, stream.readline)
-        if not line:
-            sys.stdout.write("\n")
-            return
+    sys.stdout.write(session.prompt())
+    sys.stdout.flush()
+    async for line in read_lines(stream):
         try:
             await session.line(line)
         except UnknownDirective as exc:
             session.note(str(exc))
+        sys.stdout.write(session.prompt())
+        sys.stdout.flush()
+    sys.stdout.write("\n")

@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 TransportFactory = Callable[["App", str, dict[str, Any]], "Transport"]
 
 
+class TransportError(Exception):
+    """The platform refused or could not be reached; the message names the call and the reason."""
+
+
 def slugify(text: str, limit: int = 40) -> str:
     """``Checkout API errors!`` -> ``checkout-api-errors`` (room-name safe)."""
     slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")

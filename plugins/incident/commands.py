@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
@@ -36,7 +37,7 @@ from chatops_plugins.incident.events import (
     UpdatePosted,
     stream_of,
 )
-from chatops_plugins.incident.render import status_text
+from chatops_plugins.incident.render import UPDATE_SHAPE, status_text
 from chatops_plugins.incident.rooms import announce
 
 log = logging.getLogger("chatops.incident")
@@ -188,24 +189,37 @@ async def declare(
 
 
 async def _move(ctx: CommandContext, target: Status, text: str | None, force: str | None = None) -> Incident:
-    inc = await lookup.find(ctx)
     scale = lookup.scale_of(ctx.app)
+    now = ctx.now
+
+    def transition(current: Incident) -> Incident:
+        try:
+            return advance(current, target, now, scale, force)
+        except EarlyResolve as early:
+            mitigated = local_time(current.mitigated_at, ctx.tz, now) if current.mitigated_at else "?"
+            window = format_duration(scale.level(current.severity).monitoring)
+            raise Refused(
+                f"Can't resolve {current.ref} yet: mitigated at {mitigated}, monitoring window for "
+                f"{scale.label(current.severity)} is {window} — resolvable from "
+                f"{local_time(early.until, ctx.tz, now)} ({relative(early.until, now)}). "
+                f'To override: !incident resolve --force "<reason>"'
+            ) from None
+
+    return await _change_status(ctx, transition, force or text, forced=force is not None)
+
+
+async def _change_status(
+    ctx: CommandContext, transition: Callable[[Incident], Incident], text: str | None, forced: bool = False
+) -> Incident:
+    """Apply a state-machine transition inside one write, record it, and refresh the room."""
+    inc = await lookup.find(ctx)
     now = ctx.now
 
     async def write(tx: Tx) -> Incident:
         current = await store.get(tx, inc.id)
         assert current is not None
         try:
-            changed = advance(current, target, now, scale, force)
-        except EarlyResolve as early:
-            mitigated = local_time(current.mitigated_at, ctx.tz, now) if current.mitigated_at else "?"
-            window = format_duration(scale.level(current.severity).monitoring)
-            raise UserError(
-                f"Can't resolve {current.ref} yet: mitigated at {mitigated}, monitoring window for "
-                f"{scale.label(current.severity)} is {window} — resolvable from "
-                f"{local_time(early.until, ctx.tz, now)} ({relative(early.until, now)}). "
-                f'To override: !incident resolve --force "<reason>"'
-            ) from None
+            changed = transition(current)
         except Refused as refused:
             raise UserError(str(refused)) from None
         await store.save(tx, changed)
@@ -217,9 +231,9 @@ async def _move(ctx: CommandContext, target: Status, text: str | None, force: st
                 actor=ctx.sender.id,
                 incident_id=inc.id,
                 from_status=current.status.value,
-                to_status=target.value,
-                text=force or text,
-                forced=force is not None,
+                to_status=changed.status.value,
+                text=text,
+                forced=forced,
             ),
         )
         return changed
@@ -287,33 +301,8 @@ async def resolve(ctx: CommandContext, force: str | None, id: int | None) -> Non
     permission=RESOLVE,
 )
 async def reopen_command(ctx: CommandContext, reason: str, id: int | None) -> None:
-    inc = await lookup.find(ctx)
     now = ctx.now
-
-    async def write(tx: Tx) -> Incident:
-        current = await store.get(tx, inc.id)
-        assert current is not None
-        try:
-            changed = reopen(current, now)
-        except Refused as refused:
-            raise UserError(str(refused)) from None
-        await store.save(tx, changed)
-        await store.record(
-            tx,
-            StatusChanged(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
-                from_status=current.status.value,
-                to_status=Status.INVESTIGATING.value,
-                text=reason,
-            ),
-        )
-        return changed
-
-    changed = await ctx.app.db.write(write)
-    await rooms.refresh(ctx.app, changed.id)
+    changed = await _change_status(ctx, lambda current: reopen(current, now), reason)
     await announce(ctx, changed, f"{changed.ref} is reopened and investigating again: {reason}")
 
 
@@ -331,7 +320,7 @@ async def status(ctx: CommandContext, id: int | None) -> None:
 )
 async def listing(ctx: CommandContext, all: bool) -> None:
     scale = lookup.scale_of(ctx.app)
-    admin = lookup.is_admin(ctx)
+    admin = ctx.is_admin
     shown: list[str] = []
     async with ctx.app.db.read() as conn:
         for inc in await store.listing(conn, only_open=not all):
@@ -365,15 +354,15 @@ def _looks_impact_first(text: str) -> bool:
 )
 async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
     inc = await lookup.find(ctx)
-    if not inc.is_open:
-        raise UserError(
-            f'{inc.ref} is resolved; reopen it first if it regressed: !incident reopen "<reason>"'
-        )
     now = ctx.now
 
     async def write(tx: Tx) -> Incident:
         current = await store.get(tx, inc.id)
         assert current is not None
+        if not current.is_open:
+            raise UserError(
+                f'{inc.ref} is resolved; reopen it first if it regressed: !incident reopen "<reason>"'
+            )
         changed = replace(current, last_update_at=now, last_update=text)
         await store.save(tx, changed)
         await store.record(
@@ -393,11 +382,7 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
     scale = lookup.scale_of(ctx.app)
     due = next_update_due(changed, scale)
     tail = f" Next update due {local_time(due, ctx.tz, now)}." if due else ""
-    tip = (
-        ""
-        if _looks_impact_first(text)
-        else ('\nTip: lead with impact — "<what users see> — <mitigation status> — <next update>".')
-    )
+    tip = "" if _looks_impact_first(text) else f"\nTip: lead with impact — {UPDATE_SHAPE}."
     await ctx.reply(f"Update posted to {changed.ref}.{tail}{tip}")
     if changed.room_id and changed.room_id != ctx.room.id:
         await ctx.app.outbound.send(changed.room_id, f"Update from @{ctx.sender.name}: {text}")

@@ -49,16 +49,14 @@ class SeverityScale:
     default: int
 
     def level(self, number: int) -> SeverityLevel:
+        """The level, or for one no longer configured (incidents outlive config) a neutral stand-in."""
         for level in self.levels:
             if level.number == number:
                 return level
-        raise KeyError(number)
+        return SeverityLevel(number, f"Sev{number}", monitoring=max(lv.monitoring for lv in self.levels))
 
     def label(self, number: int) -> str:
-        try:
-            return self.level(number).name
-        except KeyError:
-            return f"Sev{number}"
+        return self.level(number).name
 
     def range_hint(self) -> str:
         numbers = sorted(level.number for level in self.levels)
@@ -230,4 +228,6 @@ def reopen(incident: Incident, now: datetime) -> Incident:
         raise Refused(
             f"{incident.ref} is {incident.status}; only a mitigated or resolved incident can be reopened."
         )
-    return replace(incident, status=Status.INVESTIGATING, resolved_at=None, mitigated_at=None)
+    return replace(
+        incident, status=Status.INVESTIGATING, identified_at=None, mitigated_at=None, resolved_at=None
+    )

@@ -59,10 +59,6 @@ def severity(raw: str, ctx: CommandContext) -> int:
     return scale_of(ctx.app).parse(raw).number
 
 
-def is_admin(ctx: CommandContext) -> bool:
-    return ctx.sender.id in ctx.app.config.core.admins
-
-
 async def find(ctx: CommandContext, conn: AsyncConnection | Tx | None = None) -> Incident:
     """The incident named by ``--id`` or by the room; a clear refusal otherwise.
 
@@ -87,12 +83,22 @@ async def _find(ctx: CommandContext, conn: AsyncConnection | Tx) -> Incident:
             raise UserError(
                 f"Which incident? Run this in the incident's room or add --id <number> (open: {open_refs})."
             )
-    if incident is not None and incident.private and not is_admin(ctx):
+    if incident is not None and incident.private and not ctx.is_admin:
         if ctx.sender.id not in await store.participants(conn, incident):
+            if wanted is None:  # typed in the private incident's own room
+                raise UserError(f"{incident.ref} is private: only its participants and admins can use it.")
             incident = None
     if incident is None:
         raise UserError(f"No incident INC-{wanted}. See !incident list")
-    _index(ctx.app).learn(incident)
+    if isinstance(conn, AsyncConnection):
+        _index(ctx.app).learn(incident)
+    else:  # inside a write: learn only what is committed
+        found = incident
+
+        async def learn() -> None:
+            _index(ctx.app).learn(found)
+
+        conn.after_commit(learn)
     return incident
 
 

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
     from chatops.app import App
 
 
+# The impact-first shape the bot suggests for updates (a suggestion, not a rule).
+UPDATE_SHAPE = '"<what users see> — <mitigation status> — <next update>"'
+
+
 def headline(incident: Incident, scale: SeverityScale, app: App) -> str:
     status = str(incident.status)
     until = monitoring_until(incident, scale)
@@ -42,9 +46,7 @@ async def status_text(app: App, incident: Incident, scale: SeverityScale) -> str
     if incident.last_update:
         lines.append(f"Impact: {incident.last_update}")
     elif incident.is_open:
-        lines.append(
-            'Impact: not described yet — !incident update "<what users see> — <mitigation> — <next update>"'
-        )
+        lines.append(f"Impact: not described yet — !incident update {UPDATE_SHAPE}")
     for extra in await app.hooks.call("chatops_incident_status_lines", app=app, incident=incident):
         lines.extend(extra)
     if incident.hypothesis:

@@ -143,6 +143,11 @@ async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool,
             raise UserError(f"@{user.name} is already {label} of {inc.ref}.")
         if previous is None and user is None:
             raise UserError(f"{inc.ref} has no {label} to clear.")
+        if role == "ic" and user is None:
+            raise UserError(
+                f"An incident always has an Incident Commander. Hand the role over instead: "
+                f"!incident role ic @name --id {inc.id}"
+            )
         await store.set_role(tx, inc.id, role, user)
         await store.record(
             tx,
@@ -220,6 +225,8 @@ async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] |
     defs = definitions(ctx.app)
     async with ctx.app.db.read() as conn:
         holders = await store.roles(conn, inc.id)
+    if "ic" not in holders:  # nobody commands yet: the declarer may act as IC (and hand it on)
+        holders["ic"] = User(id=inc.declared_by, name=inc.declared_by.split(":", 1)[-1])
     return {
         key: RoleHolders(label=r.label, holders=(holders[key],) if key in holders else ())
         for key, r in defs.items()

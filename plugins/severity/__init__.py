@@ -25,6 +25,7 @@ from chatops_plugins.incident import lookup, rooms, store
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
 from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
+from chatops_plugins.incident.render import UPDATE_SHAPE
 from chatops_plugins.incident.rooms import announce
 
 if TYPE_CHECKING:
@@ -44,11 +45,17 @@ class LevelConfig(BaseModel):
     update_every: str | None = Field(None, description="update cadence, e.g. 15m; null for none")
     monitoring: str = Field("10m", description="how long a mitigated incident is watched before resolve")
 
-    @field_validator("update_every", "monitoring")
+    @field_validator("update_every")
     @classmethod
-    def _duration(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
+    def _cadence(cls, value: str | None) -> str | None:
+        if value is not None and parse_duration(value).total_seconds() <= 0:
+            raise ValueError("update_every must be longer than 0 (or null for no cadence)")
+        return value
+
+    @field_validator("monitoring")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_duration(value)
         return value
 
 
@@ -215,7 +222,7 @@ async def remind(tx: Tx, timer: Timer) -> None:
     body = Content(
         blocks=(
             Text(parts=tuple(parts)),
-            Text(parts=('!incident update "<what users see> — <mitigation status> — <next update>"',)),
+            Text(parts=(f"!incident update {UPDATE_SHAPE}",)),
             Text(parts=("(free text; this shape is a suggestion)",)),
         )
     )

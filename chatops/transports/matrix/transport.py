@@ -45,7 +45,7 @@ from pydantic import ValidationError
 from chatops.config import ConfigError
 from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Button, Content
-from chatops.transports.base import Transport
+from chatops.transports.base import Transport, TransportError
 from chatops.transports.matrix import inbound, render
 from chatops.transports.matrix.config import MatrixConfig
 
@@ -57,7 +57,7 @@ _LOCALPART = re.compile(r"^@?([a-z0-9._=\-/+]+)$")
 _MXID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
 
 
-class MatrixError(Exception):
+class MatrixError(TransportError):
     """The homeserver refused a request; the message names the call and the reason."""
 
 
