@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 
 class Clock:
@@ -85,24 +86,37 @@ def format_duration(delta: timedelta) -> str:
     return f"{minutes} min"
 
 
-def parse_instant(text: str, now: datetime, tz: object) -> datetime:
-    """Parse an ISO 8601 time, ``HH:MM`` today in ``tz``, or ``<duration> ago``."""
-    from zoneinfo import ZoneInfo
-
-    zone = tz if isinstance(tz, ZoneInfo) else ZoneInfo(str(tz))
+def parse_instant(text: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """Parse an ISO 8601 time, ``HH:MM`` (the latest such time, in ``tz``), or ``<duration> ago``."""
     raw = text.strip()
-    if raw.endswith(" ago") or raw.endswith("ago"):
-        return now - parse_duration(raw.removesuffix("ago").strip())
-    hm = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
-    if hm:
-        local = now.astimezone(zone).replace(hour=int(hm[1]), minute=int(hm[2]), second=0, microsecond=0)
-        if local.astimezone(UTC) > now:
-            local -= timedelta(days=1)
-        return local.astimezone(UTC)
     try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"not a time: {text!r} (use 14:02, 2026-03-01T14:02:00Z or '20m ago')") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+        if raw.endswith("ago"):
+            return now - parse_duration(raw.removesuffix("ago").strip())
+        hm = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
+        if hm:
+            try:
+                local = now.astimezone(tz).replace(
+                    hour=int(hm[1]), minute=int(hm[2]), second=0, microsecond=0
+                )
+            except ValueError:
+                raise ValueError(f"{raw} is not a time of day") from None
+            if local.astimezone(UTC) > now:
+                local -= timedelta(days=1)
+            return _existing(local, tz, raw)
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"not a time: {text!r} (use 14:02, 2026-03-01T14:02:00Z or '20m ago')") from None
+        if parsed.tzinfo is None:
+            return _existing(parsed.replace(tzinfo=tz), tz, raw)
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too far from now") from None
+
+
+def _existing(local: datetime, tz: ZoneInfo, raw: str) -> datetime:
+    """UTC for a wall-clock time, refusing one a DST change skipped (02:30 on spring-forward day)."""
+    utc = local.astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise ValueError(f"{raw} did not happen in {tz.key} that day (the clocks went forward)")
+    return utc

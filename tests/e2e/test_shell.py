@@ -135,3 +135,41 @@ def test_plugins_lists_hooks_and_commands(tmp_path: Path) -> None:
     assert run.returncode == 0
     assert "severity\n  hooks: chatops_commands, chatops_config_models, chatops_event_recorded" in run.stdout
     assert "commands: incident sev" in run.stdout
+
+
+def test_an_unusable_database_is_a_clear_error(tmp_path: Path) -> None:
+    run = chatops("export", "--db", f"sqlite:///{tmp_path}/missing-dir/c.db")
+    assert run.returncode == 2 and run.stderr.startswith("chatops: cannot use the database: unable to open")
+
+
+def test_a_bad_database_url_hides_its_password() -> None:
+    run = chatops("export", "--db", "postgresql://chatops:s3cret@db:notaport/chatops")
+    assert run.returncode == 2 and "s3cret" not in run.stderr and "***" in run.stderr
+
+
+def test_conflicting_environment_variables_are_named(tmp_path: Path) -> None:
+    import os
+
+    env = {**os.environ, "CHATOPS_WEB": "1", "CHATOPS_WEB__PORT": "9"}
+    run = subprocess.run(
+        [sys.executable, "-m", "chatops.cli", "check-config"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert run.returncode == 2 and "CHATOPS_WEB__PORT: conflicts with CHATOPS_WEB" in run.stderr
+
+
+def test_advancing_absurdly_far_is_an_answer(tmp_path: Path) -> None:
+    run = chatops(
+        "shell",
+        "--db",
+        f"sqlite:///{tmp_path / 'c.db'}",
+        "--fake-clock",
+        "2026-03-02T14:00:00Z",
+        "--script",
+        "-",
+        stdin=":advance 99999999d\n!incident list\n",
+    )
+    assert run.returncode == 0 and "* :advance 99999999d:" in run.stdout and "No open incidents" in run.stdout

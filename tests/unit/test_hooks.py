@@ -92,10 +92,21 @@ async def test_a_hanging_plugin_times_out_and_the_others_still_run() -> None:
     assert failures[0].timed_out and "did not answer in time" in failures[0].describe()
 
 
+class Signals:
+    def __init__(self) -> None:
+        self.waiting = asyncio.Event()
+
+    @hookimpl
+    async def chatops_export(self, app: Any) -> Any:
+        self.waiting.set()
+        await asyncio.Event().wait()
+
+
 async def test_an_outside_cancellation_is_not_mistaken_for_a_timeout() -> None:
-    hooks = runner(Hangs(), timeout=10)
+    plugin = Signals()
+    hooks = runner(plugin, timeout=10)
     task = asyncio.create_task(hooks.call("chatops_export", app=None))
-    await asyncio.sleep(0)
+    await plugin.waiting.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
@@ -118,3 +129,41 @@ async def test_tracing_logs_each_hook_call(
     with caplog.at_level(logging.WARNING, logger="chatops.hooks"):
         await hooks.call("chatops_export", app=None)
     assert "hook chatops_export [p0]" in caplog.text and " ms" in caplog.text
+
+
+class Swallows:
+    @hookimpl
+    async def chatops_export(self, app: Any) -> Any:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            return {"pretending": "all is well"}
+
+
+async def test_a_plugin_that_swallows_its_cancellation_is_still_reported_as_timed_out() -> None:
+    failures: list[PluginFailure] = []
+
+    async def sink(failure: PluginFailure) -> None:
+        failures.append(failure)
+
+    hooks = runner(Swallows(), timeout=0.05)
+    assert await hooks.call("chatops_export", on_failure=sink, app=None) == []
+    assert failures[0].timed_out
+    current = asyncio.current_task()
+    assert current is not None and current.cancelling() == 0
+
+
+async def test_nested_overruns_each_time_out() -> None:
+    hooks = runner(timeout=0.05)
+
+    async def inner() -> None:
+        await asyncio.Event().wait()
+
+    async def outer() -> str:
+        _, failure = await hooks.guarded("inner", "inner", inner)
+        assert failure is not None and failure.timed_out
+        await asyncio.Event().wait()  # the outer call overruns too
+        return "never"
+
+    _, failure = await hooks.guarded("outer", "outer", outer)
+    assert failure is not None and failure.timed_out and failure.plugin == "outer"
