@@ -66,9 +66,15 @@ class Bot:
     """chatops with the Matrix transport, restartable on the same database and device store."""
 
     def __init__(
-        self, synapse: Synapse, people: People, tmp: Path, config: dict[str, Any] | None = None
+        self,
+        synapse: Synapse,
+        people: People,
+        tmp: Path,
+        config: dict[str, Any] | None = None,
+        plugins: list[tuple[str, object]] | None = None,
     ) -> None:
         self.user_id = people.mxid("chatops")
+        self.plugins = plugins or []
         self.config = load_config(
             None,
             db_url=f"sqlite:///{tmp / 'chatops.db'}",
@@ -92,7 +98,7 @@ class Bot:
         self.app: App | None = None
 
     async def start(self) -> App:
-        self.app = App(self.config)
+        self.app = App(self.config, extra_plugins=self.plugins)
         await self.app.start()
         return self.app
 
@@ -102,9 +108,11 @@ class Bot:
 
 
 @pytest_asyncio.fixture
-async def bot(synapse: Synapse, people: People, tmp_path: Path) -> AsyncIterator[Bot]:
+async def bot(
+    synapse: Synapse, people: People, tmp_path: Path, chatops_plugins: list[tuple[str, object]]
+) -> AsyncIterator[Bot]:
     await people.register("chatops")
-    runner = Bot(synapse, people, tmp_path, {})
+    runner = Bot(synapse, people, tmp_path, {}, chatops_plugins)
     await runner.start()
     yield runner
     await runner.stop()
