@@ -1,5 +1,5 @@
-"""Every transport honours the same contract (the console and the test fake here;
-Matrix, Slack and Discord join this list as they arrive)."""
+"""Every transport honours the same contract: the console and the test fake here, Matrix in
+tests/matrix/test_contract.py against a real Synapse (Slack and Discord join as they arrive)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from chatops_tests_contract import RICH
 
 from chatops.app import App
 from chatops.config import load_config
 from chatops.models.chat import MessageRef, Room, User
-from chatops.models.content import Button, Buttons, Content, Fields, Mention, Text, from_json, to_json
+from chatops.models.content import from_json, to_json
 from chatops.testing.fake import FakeTransport
 from chatops.transports.base import Transport
 from chatops.transports.console import ConsoleTransport
@@ -32,15 +33,6 @@ def transport(request: pytest.FixtureRequest, tmp_path: Any) -> Transport:
     factory: Callable[[App], Transport] = request.param
     app = App(load_config(None, db_url=f"sqlite:///{tmp_path / 'c.db'}", environ={}), transports={})
     return factory(app)
-
-
-RICH = Content(
-    blocks=(
-        Text(parts=("Incident Commander: ", Mention(user_id="x:alice", name="alice"))),
-        Fields(items=(("Severity", "Sev1"), ("Status", "investigating"))),
-        Buttons(buttons=(Button(label="Acknowledge", action_id="page.ack:17", command="!page ack P-17"),)),
-    )
-)
 
 
 async def test_send_returns_a_reference_in_the_room(transport: Transport) -> None:
