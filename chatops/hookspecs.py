@@ -9,7 +9,10 @@ Hook implementations may be plain functions or ``async def``: the host's
 exception or a timeout is logged, reported, and the other plugins still
 run) and applies first-result semantics to the awaited values.  Only the
 hooks called at start-up (config models, migrations, transports, commands,
-timer handlers, web routes) must be synchronous.
+timer handlers, web routes, the severity scale) must be synchronous.
+
+The incident-domain hooks at the end are declared here too, so that every
+hook of the project lives in one module; the core never calls them.
 """
 
 from __future__ import annotations
