@@ -55,6 +55,14 @@ RESOLVE = Permission("incident.resolve", ("ic", "admin"), "resolve, force-resolv
 ID = Option("--id", lookup.incident_id, help="the incident (42 or INC-42); implied in its room", metavar="N")
 
 
+def label(raw: str, ctx: CommandContext) -> str:
+    """A tag or a service name: 1 to 64 characters."""
+    value = raw.strip()
+    if not value or len(value) > 64:
+        raise ValueError("use 1 to 64 characters")
+    return value
+
+
 def instant(raw: str, ctx: CommandContext) -> datetime:
     return parse_instant(raw, ctx.now, ctx.tz)
 
@@ -71,8 +79,8 @@ def config(ctx: CommandContext) -> IncidentConfig:
     Option("--started", instant, help="when impact began (14:02, ISO 8601, or '20m ago')", metavar="TIME"),
     Option("--private", is_flag=True, help="invite-only room; listed only to participants"),
     Option("--near-miss", is_flag=True, help="caught before users were affected"),
-    Option("--tag", multiple=True, metavar="TAG"),
-    Option("--service", multiple=True, metavar="SERVICE"),
+    Option("--tag", label, multiple=True, metavar="TAG"),
+    Option("--service", label, multiple=True, metavar="SERVICE"),
     help="declare an incident and open its room",
     example='!incident declare "Checkout API errors" --sev 2',
     permission=DECLARE,
@@ -451,9 +459,6 @@ async def hypothesis(ctx: CommandContext, text: str, id: int | None) -> None:
 async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
     inc = await lookup.find(ctx)
     now = ctx.now
-    value = value.strip()
-    if not value or len(value) > 64:
-        raise UserError(f"A {field} is 1 to 64 characters.")
 
     async def write(tx: Tx) -> bool:
         current = await store.get(tx, inc.id)
@@ -483,7 +488,7 @@ async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
 
 
 @incident.command(
-    "tag", Arg("tag"), ID, help="tag the incident", example="!incident tag database", permission=RECORD
+    "tag", Arg("tag", label), ID, help="tag the incident", example="!incident tag database", permission=RECORD
 )
 async def add_tag(ctx: CommandContext, tag: str, id: int | None) -> None:
     inc = await _add_label(ctx, "tag", tag)
@@ -492,7 +497,7 @@ async def add_tag(ctx: CommandContext, tag: str, id: int | None) -> None:
 
 @incident.command(
     "service",
-    Arg("name"),
+    Arg("name", label),
     ID,
     help="name an affected service",
     example="!incident service checkout-api",

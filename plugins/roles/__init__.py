@@ -127,12 +127,7 @@ ASSIGN = Permission("incident.roles", ("ic", "admin"), "assign roles")
 )
 async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool, id: int | None) -> None:
     if (user is None) == (not clear):
-        raise UserError(
-            "Name a person or --clear, not both.\nUsage: "
-            + ctx.command.usage(ctx.app.dispatcher.prefix)
-            + "   — e.g. "
-            + ctx.command.example
-        )
+        raise UserError(ctx.app.dispatcher.usage(ctx.command, "name a person or --clear, not both"))
     inc = await lookup.find(ctx)
     label = definitions(ctx.app)[role].label
     now = ctx.now

@@ -10,6 +10,7 @@ event that moves it, so a restart neither loses nor doubles it.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -23,7 +24,7 @@ from chatops.storage.db import Tx
 from chatops.timefmt import local_time
 from chatops_plugins.incident import lookup, rooms, store
 from chatops_plugins.incident.commands import ID
-from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, next_update_due
+from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, default_scale, next_update_due
 from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
 from chatops_plugins.incident.render import UPDATE_SHAPE
 from chatops_plugins.incident.rooms import announce
@@ -59,42 +60,29 @@ class LevelConfig(BaseModel):
         return value
 
 
+def _level_config(level: SeverityLevel) -> LevelConfig:
+    """The config form of a built-in level (so the defaults are written once, in the domain)."""
+    return LevelConfig(
+        level=level.number,
+        name=level.name,
+        description=level.description,
+        aliases=list(level.aliases),
+        update_every=_minutes(level.update_every) if level.update_every else None,
+        monitoring=_minutes(level.monitoring),
+    )
+
+
+def _minutes(delta: timedelta) -> str:
+    return f"{int(delta.total_seconds() // 60)}m"
+
+
 class SeverityConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default: int = 3
-    levels: list[LevelConfig] = [
-        LevelConfig(
-            level=1,
-            name="Sev1",
-            aliases=["P0"],
-            update_every="15m",
-            monitoring="30m",
-            description="Full outage, major customer impact, data loss or security breach",
-        ),
-        LevelConfig(
-            level=2,
-            name="Sev2",
-            aliases=["P1"],
-            update_every="30m",
-            monitoring="30m",
-            description="Partial outage or degraded service for some users",
-        ),
-        LevelConfig(
-            level=3,
-            name="Sev3",
-            aliases=["P2"],
-            monitoring="10m",
-            description="Minor degradation or a non-critical feature broken",
-        ),
-        LevelConfig(
-            level=4,
-            name="Sev4",
-            aliases=["P3"],
-            monitoring="10m",
-            description="Awareness: known issue or planned work affecting users",
-        ),
-    ]
+    levels: list[LevelConfig] = Field(
+        default_factory=lambda: [_level_config(lv) for lv in default_scale().levels]
+    )
 
     @model_validator(mode="after")
     def _default_exists(self) -> SeverityConfig:
