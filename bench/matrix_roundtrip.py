@@ -1,4 +1,4 @@
-"""chatops-matrix-roundtrip: command -> reply latency over a real Matrix homeserver, against a bare matrix-nio bot.
+"""chatops-matrix-roundtrip: command -> reply latency over a real Synapse, against a bare matrix-nio bot.
 
 The in-memory benchmarks (echo.py, notes.py) measure chatops alone; what a
 responder feels is the round trip through the homeserver.  This starts one
@@ -31,11 +31,20 @@ within ``--timeout``, wrong answers and duplicated answers.
 ``p50_ratio`` = chatops p50 / bare p50: what chatops adds on top of what any
 Matrix bot pays (homeserver, HTTP, the two syncs); the target is <= 1.15.
 ``--trace`` also times, for both bots, where each round trip went (the bot's
-sync, its dispatch, its send, the human's sync) by wrapping client methods in
-this process; it adds a few microseconds per call to both sides.
+sync, its dispatch, its send, the human's sync) and how long after its answer
+each bot is long-polling again, by wrapping client methods in this process;
+it adds a few microseconds per call to both sides.
+
+Strict alternation means each bot's command follows the other bot's answer,
+so whatever a bot still does after answering (its own answer comes back in
+one more sync; chatops also saves its sync cursor after each batch) overlaps
+the other bot's next round trip.  ``--order alternate`` (chatops, bare, bare,
+chatops, ...) and ``--gap-ms`` (a pause after each answer, as a person reading
+it) show how much of the difference between the two is that overlap.
 
 Run from the repository root (Synapse comes from .venv-synapse or $SYNAPSE_PYTHON):
     .venv/bin/python bench/matrix_roundtrip.py [--n 200] [--warmup 20] [--trace]
+        [--order chatops-first|bare-first|alternate] [--gap-ms 0]
 """
 
 from __future__ import annotations
@@ -119,7 +128,9 @@ class BareBot:
                 continue
             for room_id, info in response.rooms.invite.items():
                 if any(
-                    isinstance(e, InviteMemberEvent) and e.sender == self.may_invite and e.membership == "invite"
+                    isinstance(e, InviteMemberEvent)
+                    and e.sender == self.may_invite
+                    and e.membership == "invite"
                     for e in info.invite_state
                 ):
                     await self.client.join(room_id)
@@ -149,7 +160,7 @@ class Arrivals:
     def __init__(self, human: Person) -> None:
         self.counts: Counter[tuple[str, str, str]] = Counter()
         self._waiting: dict[tuple[str, str, str], asyncio.Future[float]] = {}
-        human.client.add_event_callback(self._on_notice, RoomMessageNotice)  # type: ignore[arg-type]
+        human.client.add_event_callback(self._on_notice, RoomMessageNotice)
 
     def _on_notice(self, room: MatrixRoom, event: RoomMessageNotice) -> None:
         now = time.perf_counter()
@@ -205,15 +216,17 @@ class Probe:
                             trip.handled = trip.handled or returned
             return response
 
-        async def timed_send(room_id: str, message_type: str, content: dict[str, Any], *a: Any, **kw: Any) -> Any:
+        async def timed_send(
+            room_id: str, message_type: str, content: dict[str, Any], *a: Any, **kw: Any
+        ) -> Any:
             trip = self.trips.setdefault(str(content.get("body", "")).removeprefix("hello "), Trip())
             trip.reply_started = time.perf_counter()
             response = await room_send(room_id, message_type, content, *a, **kw)
             trip.reply_sent = time.perf_counter()
             return response
 
-        client.sync = timed_sync  # type: ignore[method-assign]
-        client.room_send = timed_send  # type: ignore[method-assign]
+        client.sync = timed_sync
+        client.room_send = timed_send
 
     def watch_app(self, app: App) -> None:
         handle, save = app.dispatcher.handle, app.cursors.save
@@ -228,8 +241,8 @@ class Probe:
             await save(transport, cursor)
             self.cursor_saves.append((time.perf_counter() - started) * 1e3)
 
-        app.dispatcher.handle = timed_handle  # type: ignore[method-assign]
-        app.cursors.save = timed_save  # type: ignore[method-assign]
+        app.dispatcher.handle = timed_handle
+        app.cursors.save = timed_save
 
 
 async def joined(human: Person, room_id: str, user_id: str) -> None:
@@ -247,13 +260,13 @@ async def joined(human: Person, room_id: str, user_id: str) -> None:
 
 async def room_with(human: Person, bot_id: str, name: str) -> str:
     created = await human.client.room_create(name=name, invite=[bot_id])
-    room_id = str(created.room_id)  # type: ignore[union-attr]
+    room_id = str(created.room_id)
     await joined(human, room_id, bot_id)
     return room_id
 
 
 async def round_trip(
-    human: Person, arrivals: Arrivals, room_id: str, bot_id: str, i: int, trip: Trip, timeout: float
+    human: Person, arrivals: Arrivals, room_id: str, bot_id: str, i: int, trip: Trip, wait_s: float
 ) -> bool:
     """Send ``!bench hello i`` and wait for the bot's ``hello i``; fill ``trip``; False on failure."""
     seen = arrivals.expect(room_id, bot_id, f"hello {i}")
@@ -261,7 +274,7 @@ async def round_trip(
     try:
         await human.say(room_id, f"{COMMAND}{i}")
         trip.sent = time.perf_counter()
-        trip.seen = await asyncio.wait_for(seen, timeout)
+        trip.seen = await asyncio.wait_for(seen, wait_s)
     except (AssertionError, TimeoutError) as exc:
         print(f"round trip {i} in {room_id} failed: {exc!r}")
         return False
@@ -283,25 +296,61 @@ def segments(trips: list[Trip], traced: bool) -> dict[str, float]:
     return {name: round(statistics.median(f(t) for t in trips) * 1e3, 3) for name, f in ms.items()}
 
 
-def not_polling(trips: list[Trip]) -> tuple[int, float]:
-    """Commands that arrived while the bot was not long-polling: (how many, median ms lost waiting)."""
-    late = [t.sync_started - t.began for t in trips if t.sync_started > t.began]
-    return len(late), round(statistics.median(late) * 1e3, 3) if late else 0.0
+def back_to_polling(trips: dict[str, Trip]) -> float:
+    """Median ms from a bot's answer being sent to its next long-poll (the sync that brings the next command).
+
+    In between, the bot syncs again (its own answer comes back) and chatops saves its sync cursor after
+    each of those batches; a command sent meanwhile waits.
+    """
+    tails = [
+        nxt.sync_started - this.reply_sent
+        for k, this in trips.items()
+        if (nxt := trips.get(str(int(k) + 1))) is not None
+        and this.reply_sent > 0
+        and this.reply_sent < nxt.sync_started < nxt.began
+    ]
+    return round(statistics.median(tails) * 1e3, 3) if tails else float("nan")
+
+
+def not_polling(trips: list[Trip]) -> str:
+    """Commands sent while the bot was not long-polling: how many, how long they waited, their round trips."""
+    late = [t for t in trips if t.sync_started > t.began]
+    if not late:
+        return f"0/{len(trips)} commands came while the bot was not polling"
+    waited = statistics.median(t.sync_started - t.began for t in late) * 1e3
+    late_p50 = statistics.median(t.seen - t.began for t in late) * 1e3
+    others = [t.seen - t.began for t in trips if t.sync_started <= t.began]
+    others_p50 = statistics.median(others) * 1e3 if others else float("nan")
+    return (
+        f"{len(late)}/{len(trips)} commands came while the bot was not polling (median wait "
+        f"{waited:.2f} ms; their round trip p50 {late_p50:.2f} ms vs {others_p50:.2f} ms for the others)"
+    )
 
 
 def synapse_version(python: str) -> str:
     found = subprocess.run(
         [python, "-c", "import synapse; print(synapse.__version__)"], capture_output=True, text=True
     )
-    return found.stdout.strip() or "unknown"
+    return (found.stdout.split() or ["unknown"])[0]
 
 
-async def run(n: int, warmup: int, timeout: float, traced: bool) -> dict[str, object]:
+def order_of(order: str, i: int) -> tuple[str, ...]:
+    """Who is asked first in pair ``i``: chatops (the default), the bare bot, or each in turn."""
+    if order == "bare-first" or (order == "alternate" and i % 2):
+        return SYSTEMS[::-1]
+    return SYSTEMS
+
+
+async def run(
+    n: int, warmup: int, wait_s: float, traced: bool, order: str, gap_s: float
+) -> dict[str, object]:
     python = synapse_python()
     server = Synapse(python)
     server.start()
     suffix = uuid.uuid4().hex[:8]
-    human_id, chatops_id, bare_id = (f"@{name}{suffix}:{server.server_name}" for name in ("human", "chatops", "bare"))
+    human_id, chatops_id, bare_id = (
+        f"@{name}{suffix}:{server.server_name}" for name in ("human", "chatops", "bare")
+    )
     cleanup: list[Callable[[], Awaitable[None]]] = []
     try:
         for mxid in (human_id, chatops_id, bare_id):
@@ -339,7 +388,7 @@ async def run(n: int, warmup: int, timeout: float, traced: bool) -> dict[str, ob
             trips: dict[str, dict[str, Trip]] = {system: {} for system in SYSTEMS}
             probes = {system: Probe(trips[system]) for system in SYSTEMS}
             if traced:
-                probes["chatops"].watch_client(app.transports["matrix"].client)  # type: ignore[attr-defined]
+                probes["chatops"].watch_client(app.transports["matrix"].client)
                 probes["chatops"].watch_app(app)
                 probes["bare"].watch_client(bare.client)
             rooms = {
@@ -349,15 +398,19 @@ async def run(n: int, warmup: int, timeout: float, traced: bool) -> dict[str, ob
 
             errors = 0
             for i in range(warmup + n):
-                for system in SYSTEMS:
+                for system in order_of(order, i):
                     room_id, bot_id = rooms[system]
                     trip = trips[system].setdefault(str(i), Trip())
-                    errors += not await round_trip(human, arrivals, room_id, bot_id, i, trip, timeout)
+                    errors += not await round_trip(human, arrivals, room_id, bot_id, i, trip, wait_s)
+                    if gap_s:
+                        await asyncio.sleep(gap_s)  # a person reading the answer before typing again
                 if i + 1 == warmup:
                     print(f"warm-up done ({warmup} round trips each)")
             await asyncio.sleep(1)  # a grace period in which a late or doubled answer would show up
             expected = {(rooms[s][0], rooms[s][1], f"hello {i}") for s in SYSTEMS for i in range(warmup + n)}
-            errors += sum(count - 1 for key, count in arrivals.counts.items() if key in expected and count > 1)
+            errors += sum(
+                count - 1 for key, count in arrivals.counts.items() if key in expected and count > 1
+            )
             errors += sum(count for key, count in arrivals.counts.items() if key not in expected)
     finally:
         for close in reversed(cleanup):
@@ -381,13 +434,16 @@ async def run(n: int, warmup: int, timeout: float, traced: bool) -> dict[str, ob
     if traced:
         for system in SYSTEMS:
             print(f"{system:>7} legs (median ms): {json.dumps(segments(measured[system], True))}")
-            late, lost = not_polling(measured[system])
-            print(f"{system:>7}: {late}/{len(measured[system])} commands arrived while the bot was not long-polling "
-                  f"(median {lost} ms until it polled again); {probes[system].syncs} syncs")
+            print(
+                f"{system:>7}: {not_polling(measured[system])}; {probes[system].syncs} syncs; "
+                f"answer sent -> polling again: median {back_to_polling(trips[system])} ms"
+            )
         saves = probes["chatops"].cursor_saves
         if saves:
-            print(f"chatops cursors.save: {len(saves)} calls, p50 {percentile(saves, 0.5):.2f} ms, "
-                  f"p99 {percentile(saves, 0.99):.2f} ms")
+            print(
+                f"chatops cursors.save: {len(saves)} calls, p50 {percentile(saves, 0.5):.2f} ms, "
+                f"p99 {percentile(saves, 0.99):.2f} ms"
+            )
 
     chatops_p50, bare_p50 = percentile(latency["chatops"], 0.5), percentile(latency["bare"], 0.5)
     return {
@@ -401,6 +457,8 @@ async def run(n: int, warmup: int, timeout: float, traced: bool) -> dict[str, ob
         "bare_p50_ms": round(bare_p50, 3),
         "bare_p99_ms": round(percentile(latency["bare"], 0.99), 3),
         "p50_ratio": round(chatops_p50 / bare_p50, 3),
+        "order": order,
+        "gap_ms": round(gap_s * 1e3),
         "traced": traced,
         "errors": errors,
     }
@@ -409,12 +467,28 @@ async def run(n: int, warmup: int, timeout: float, traced: bool) -> dict[str, ob
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="measured round trips per bot (default 200)")
-    parser.add_argument("--warmup", type=int, default=20, help="uncounted round trips per bot first (default 20)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for one answer (default 30)")
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="uncounted round trips per bot first (default 20)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds to wait for one answer (default 30)"
+    )
     parser.add_argument("--trace", action="store_true", help="also time each leg of the round trips")
+    parser.add_argument(
+        "--order",
+        choices=("chatops-first", "bare-first", "alternate"),
+        default="chatops-first",
+        help="who is asked first in each pair (default chatops-first: chatops i, bare i, chatops i+1, ...)",
+    )
+    parser.add_argument(
+        "--gap-ms",
+        type=float,
+        default=0.0,
+        help="pause after each answer before the next command (default 0)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    result = asyncio.run(run(args.n, args.warmup, args.timeout, args.trace))
+    result = asyncio.run(run(args.n, args.warmup, args.timeout, args.trace, args.order, args.gap_ms / 1e3))
     print(
         f"chatops {result['version']} on {result['homeserver']}: p50 {result['chatops_p50_ms']} ms vs bare "
         f"{result['bare_p50_ms']} ms ({result['p50_ratio']}x; target <= 1.15), errors {result['errors']}"

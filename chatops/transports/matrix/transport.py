@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
@@ -218,6 +219,7 @@ class MatrixTransport(Transport):
         assert self.client is not None
         full_state = True  # nio keeps no room state across restarts: fetch it once
         delay = 1.0
+        saved_at = time.monotonic()
         while True:
             try:
                 response = await self.client.sync(timeout=30000, since=since, full_state=full_state)
@@ -250,7 +252,12 @@ class MatrixTransport(Transport):
                     messages = []
                 await asyncio.gather(*(self._handle_room(room) for room in messages if room))
                 since = response.next_batch
-                await self.app.cursors.save(self.name, since)
+                # A batch with nothing for us (typically the echo of our own answer) needs no
+                # write of its own: replaying it after a crash is harmless.  Save once a minute anyway.
+                now = time.monotonic()
+                if any(messages) or now - saved_at > 60:
+                    await self.app.cursors.save(self.name, since)
+                    saved_at = now
             self.synced.set()
 
     async def _accept_invites(self, response: SyncResponse) -> None:
