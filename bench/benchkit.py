@@ -73,7 +73,14 @@ class MemoryTransport(Transport):
         return MessageRef(room_id=room_id, id=str(next(self._message_ids)))
 
     async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+        self,
+        name: str,
+        topic: str,
+        *,
+        private: bool,
+        invite: Sequence[User],
+        display_name: str | None = None,
+        origin_room_id: str | None = None,
     ) -> Room:
         room = self.room(name)
         if private and not room.private:

@@ -77,7 +77,14 @@ class FakeTransport(Transport):
         return ref
 
     async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+        self,
+        name: str,
+        topic: str,
+        *,
+        private: bool,
+        invite: Sequence[User],
+        display_name: str | None = None,
+        origin_room_id: str | None = None,
     ) -> Room:
         room = self.room(name)
         if private:

@@ -58,13 +58,24 @@ class Transport(ABC):
 
     @abstractmethod
     async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+        self,
+        name: str,
+        topic: str,
+        *,
+        private: bool,
+        invite: Sequence[User],
+        display_name: str | None = None,
+        origin_room_id: str | None = None,
     ) -> Room:
         """Create a room (an incident room) and invite people into it.
 
         ``name`` is a slug (``inc-42-checkout-api-errors``) usable as an alias
         or channel name; ``display_name`` (``INC-42 · Checkout API errors``) is
-        shown where the platform has room titles.
+        shown where the platform has room titles.  Titles and topics start with
+        a short public handle before `` · ``: a platform that cannot keep room
+        state private (encrypted Matrix rooms) may show only that handle.
+        ``origin_room_id`` is where the room was asked for (an encrypted origin
+        makes an encrypted room, where the platform can).
         """
 
     async def set_topic(self, room_id: str, topic: str) -> None:

@@ -82,7 +82,14 @@ class ConsoleTransport(Transport):
         return MessageRef(room_id=room.id, id=str(next(self._ids)))
 
     async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+        self,
+        name: str,
+        topic: str,
+        *,
+        private: bool,
+        invite: Sequence[User],
+        display_name: str | None = None,
+        origin_room_id: str | None = None,
     ) -> Room:
         room = self.room(name)
         if private and not room.private:

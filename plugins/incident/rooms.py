@@ -52,6 +52,7 @@ async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) ->
             private=inc.private,
             invite=[ctx.sender],
             display_name=f"{inc.ref} · {inc.title}",
+            origin_room_id=ctx.room.id,
         )
     except Exception:
         log.exception("creating the room for %s failed", inc.ref)

@@ -75,6 +75,16 @@ class Bot:
     ) -> None:
         self.user_id = people.mxid("chatops")
         self.plugins = plugins or []
+        matrix = {
+            "homeserver": synapse.url,
+            "user_id": self.user_id,
+            "password": PASSWORD,
+            "store_path": str(tmp / "matrix-store"),
+            "auto_join_users": [people.mxid("alice")],
+            "reconnect_max_wait_s": 1,
+            "encryption": False,  # the plain-room tests; test_encryption.py turns it on
+            **(config or {}).get("matrix", {}),
+        }
         self.config = load_config(
             None,
             db_url=f"sqlite:///{tmp / 'chatops.db'}",
@@ -82,17 +92,8 @@ class Bot:
             overrides={
                 "web": {"enabled": False},
                 "admins": [f"matrix:{people.mxid('root')}"],
-                "transports": {
-                    "matrix": {
-                        "homeserver": synapse.url,
-                        "user_id": self.user_id,
-                        "password": PASSWORD,
-                        "store_path": str(tmp / "matrix-store"),
-                        "auto_join_users": [people.mxid("alice")],
-                        "reconnect_max_wait_s": 1,
-                    }
-                },
-                **(config or {}),
+                "transports": {"matrix": matrix},
+                **{k: v for k, v in (config or {}).items() if k != "matrix"},
             },
         )
         self.app: App | None = None

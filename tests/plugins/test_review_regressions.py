@@ -119,7 +119,14 @@ class SlowRooms(FakeTransport):
         self.release = asyncio.Event()
 
     async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+        self,
+        name: str,
+        topic: str,
+        *,
+        private: bool,
+        invite: Sequence[User],
+        display_name: str | None = None,
+        origin_room_id: str | None = None,
     ) -> Room:
         self.creating.set()
         await self.release.wait()

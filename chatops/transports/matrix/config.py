@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 
@@ -24,6 +26,21 @@ class MatrixConfig(BaseModel):
     responders: list[str] = Field([], description="Invited into every incident room")
     moderator_level: int = Field(50, description="Power level given to the Incident Commander")
     reconnect_max_wait_s: float = Field(30.0, gt=0, description="Longest wait between reconnect attempts")
+    encryption: bool = Field(True, description="End-to-end encryption (needs matrix-nio[e2e])")
+    pickle_key: SecretStr | None = Field(
+        None, description="Key that encrypts the crypto store at rest (required with encryption)"
+    )
+    trust: Literal["tofu", "allowlist"] = Field(
+        "tofu",
+        description="tofu: share keys with every device of room members; allowlist: trusted_users only",
+    )
+    trusted_users: list[str] = Field([], description="With trust: allowlist, whose devices receive keys")
+    encrypt_incident_rooms: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: encrypted when the room the incident was declared in is"
+    )
+    state_details_in_encrypted_rooms: bool = Field(
+        False, description="Room name, alias and topic are not encrypted: keep them to the ref unless allowed"
+    )
 
     @field_validator("homeserver")
     @classmethod
@@ -43,6 +60,11 @@ class MatrixConfig(BaseModel):
     def _credentials(self) -> MatrixConfig:
         if self.password is None and self.access_token is None:
             raise ValueError("set password or access_token (e.g. CHATOPS_TRANSPORTS__MATRIX__PASSWORD)")
+        if self.encryption and self.pickle_key is None:
+            raise ValueError(
+                "encryption needs a pickle_key to protect the crypto store "
+                "(e.g. CHATOPS_TRANSPORTS__MATRIX__PICKLE_KEY), or set encryption: false"
+            )
         return self
 
     @property

@@ -27,11 +27,11 @@ from urllib.parse import quote
 
 from nio import (
     AsyncClient,
-    AsyncClientConfig,
     DirectRoomsResponse,
     ErrorResponse,
     InviteMemberEvent,
     LoginResponse,
+    MegolmEvent,
     ReactionEvent,
     RoomCreateError,
     RoomGetStateEventResponse,
@@ -47,7 +47,7 @@ from chatops.config import ConfigError
 from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Button, Content
 from chatops.transports.base import Transport, TransportError
-from chatops.transports.matrix import inbound, render
+from chatops.transports.matrix import crypto, inbound, render
 from chatops.transports.matrix.config import MatrixConfig
 
 if TYPE_CHECKING:
@@ -56,6 +56,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatops.matrix")
 _LOCALPART = re.compile(r"^@?([a-z0-9._=\-/+]+)$")
 _MXID = re.compile(r"^@[a-z0-9._=\-/+]+:[A-Za-z0-9.\-]+(:\d+)?$")
+
+
+_ENCRYPTION = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
 
 
 class MatrixError(TransportError):
@@ -96,6 +99,10 @@ class MatrixTransport(Transport):
         self._direct: dict[str, list[str]] = {}
         self._direct_lock = asyncio.Lock()
         self._batch = asyncio.Lock()
+        self._batches: asyncio.Queue[tuple[list[list[Message]], str]] = asyncio.Queue()
+        self._consumer: asyncio.Task[None] | None = None
+        self._rooms_changed = asyncio.Condition()
+        self._undecryptable = crypto.Undecryptable()
         self._buttons: OrderedDict[str, dict[str, Button]] = OrderedDict()
 
     # --- ids ---
@@ -124,16 +131,18 @@ class MatrixTransport(Transport):
 
     async def start(self) -> None:
         settings = self.settings
+        await asyncio.to_thread(Path(settings.store_path).mkdir, parents=True, exist_ok=True)
         self.client = AsyncClient(
             settings.homeserver,
             settings.user_id,
-            config=AsyncClientConfig(
-                max_limit_exceeded=None,
-                max_timeouts=None,
-                max_timeout_retry_wait_time=settings.reconnect_max_wait_s,
-            ),
+            store_path=settings.store_path,
+            config=crypto.client_config(settings),
         )
         await self._login(self.client)
+        crypto.ensure_active(self.client, settings)
+        if settings.encryption:
+            await asyncio.to_thread(crypto.mark_store, settings, self.client.device_id)
+            await crypto.housekeeping(self.client)
         direct = await self.client.list_direct_rooms()
         if isinstance(direct, DirectRoomsResponse):
             self._direct = {user: list(rooms) for user, rooms in direct.rooms.items()}
@@ -143,17 +152,19 @@ class MatrixTransport(Transport):
             await self._accept_invites(first)
             await self.app.cursors.save(self.name, first.next_batch)
             since = first.next_batch
+        self._consumer = asyncio.create_task(self._consume(), name=f"{self.name}-handle")
         self._sync_task = asyncio.create_task(self._sync_forever(since), name=f"{self.name}-sync")
 
     async def stop(self) -> None:
         if self._sync_task is not None:
-            async with self._batch:  # wait for the batch in hand (and its cursor), then stop
-                self._sync_task.cancel()
-            try:
-                await self._sync_task
-            except asyncio.CancelledError:
-                pass
+            self._sync_task.cancel()
+            await asyncio.gather(self._sync_task, return_exceptions=True)
             self._sync_task = None
+        if self._consumer is not None:
+            async with self._batch:  # let the batch in hand finish: its cursor must follow it
+                self._consumer.cancel()
+            await asyncio.gather(self._consumer, return_exceptions=True)
+            self._consumer = None
         if self.client is not None:
             await self.client.close()
 
@@ -164,14 +175,19 @@ class MatrixTransport(Transport):
         client.config = replace(patient, max_timeouts=3)  # fail fast if the homeserver is unreachable
         try:
             if settings.access_token is not None:
-                device = settings.device_id or (stored or {}).get("device_id") or ""
-                client.restore_login(settings.user_id, device, settings.access_token.get_secret_value())
-                whoami = _check(await client.whoami(), "checking the access token")
-                if isinstance(whoami, WhoamiResponse) and whoami.device_id and not device:
-                    client.device_id = whoami.device_id
+                token = settings.access_token.get_secret_value()
+                device = settings.device_id or (stored or {}).get("device_id")
+                if not device:
+                    client.access_token = token
+                    whoami = _check(await client.whoami(), "checking the access token")
+                    device = whoami.device_id
+                if not device:
+                    raise MatrixError("the access token has no device: set transports.matrix.device_id")
+                await self._restore(client, device, token)
+                _check(await client.whoami(), "checking the access token")
                 return
             if stored is not None:
-                client.restore_login(settings.user_id, stored["device_id"], stored["access_token"])
+                await self._restore(client, stored["device_id"], stored["access_token"])
                 if isinstance(await client.whoami(), WhoamiResponse):
                     return
                 log.warning("stored Matrix login expired; logging in again")
@@ -186,6 +202,12 @@ class MatrixTransport(Transport):
             raise MatrixError(f"cannot reach the homeserver {settings.homeserver}: {exc}") from None
         finally:
             client.config = patient
+
+    async def _restore(self, client: AsyncClient, device_id: str, token: str) -> None:
+        """Resume a device (and, with encryption, its crypto store: never a new device per start)."""
+        if self.settings.encryption:
+            await asyncio.to_thread(crypto.check_store, self.settings, device_id)
+        client.restore_login(self.settings.user_id, device_id, token)
 
     def _credentials_file(self) -> Path:
         return Path(self.settings.store_path) / "credentials.json"
@@ -216,10 +238,15 @@ class MatrixTransport(Transport):
     # --- inbound ---
 
     async def _sync_forever(self, since: str) -> None:
+        """Long-poll the homeserver and queue each batch's commands for ``_consume``.
+
+        Polling never waits for handling, so a command that needs a fresh sync
+        (a room it just created must be known before sending into it) cannot
+        stall the loop that brings that sync.
+        """
         assert self.client is not None
         full_state = True  # nio keeps no room state across restarts: fetch it once
         delay = 1.0
-        saved_at = time.monotonic()
         while True:
             try:
                 response = await self.client.sync(timeout=30000, since=since, full_state=full_state)
@@ -236,29 +263,75 @@ class MatrixTransport(Transport):
                 delay = min(delay * 2, self.settings.reconnect_max_wait_s)
                 continue
             delay, full_state = 1.0, False
-            async with self._batch:  # stop() lets a batch finish: its cursor must follow it
-                try:
-                    await self._accept_invites(response)
-                    messages = [
-                        [
-                            m
-                            for m in (self._message(room_id, e) for e in info.timeline.events)
-                            if m is not None
-                        ]
-                        for room_id, info in response.rooms.join.items()
-                    ]
-                except Exception:
-                    log.exception("reading a Matrix sync batch failed; skipping it")
-                    messages = []
-                await asyncio.gather(*(self._handle_room(room) for room in messages if room))
-                since = response.next_batch
+            try:
+                await crypto.housekeeping(self.client)
+                await self._accept_invites(response)
+                messages = await self._read(response)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading a Matrix sync batch failed; skipping it")
+                messages = []
+            async with self._rooms_changed:
+                self._rooms_changed.notify_all()
+            since = response.next_batch
+            await self._batches.put((messages, since))
+
+    async def _read(self, response: SyncResponse) -> list[list[Message]]:
+        """The commands in a batch, per room in order (plus late decryptions of earlier ones)."""
+        assert self.client is not None
+        per_room: dict[str, list[Message]] = {}
+        for room_id, event in self._undecryptable.retry(self.client):
+            message = self._message(room_id, event)
+            if message is not None:
+                per_room.setdefault(room_id, []).append(message)
+        for room_id, info in response.rooms.join.items():
+            for event in info.timeline.events:
+                if isinstance(event, MegolmEvent):
+                    await self._cannot_read(room_id, event)
+                    continue
+                message = self._message(room_id, event)
+                if message is not None:
+                    per_room.setdefault(room_id, []).append(message)
+        return list(per_room.values())
+
+    async def _cannot_read(self, room_id: str, event: MegolmEvent) -> None:
+        """Keep an undecryptable event for when its key arrives; say so once per session."""
+        assert self.client is not None
+        if event.sender == self.bot_id or not self._undecryptable.add(room_id, event):
+            return
+        try:
+            await self.client.request_room_key(event)
+        except Exception:  # already requested
+            log.debug("room key request for %s not sent", event.session_id)
+        await self.app.outbound.send(
+            self.opaque(room_id),
+            f"🔒 I can't decrypt a message from @{self.user_of(event.sender).name} yet: its key has not "
+            "reached me. I will answer once it arrives; if I don't, make sure your client shares keys "
+            "with unverified devices (or verify mine) and send it again.",
+        )
+
+    async def _consume(self) -> None:
+        """Handle queued batches in order; save the cursor after each one that carried commands."""
+        saved_at = time.monotonic()
+        while True:
+            messages, since = await self._batches.get()
+            async with self._batch:
+                await asyncio.gather(*(self._handle_room(room) for room in messages))
                 # A batch with nothing for us (typically the echo of our own answer) needs no
                 # write of its own: replaying it after a crash is harmless.  Save once a minute anyway.
                 now = time.monotonic()
-                if any(messages) or now - saved_at > 60:
+                if messages or now - saved_at > 60:
                     await self.app.cursors.save(self.name, since)
                     saved_at = now
             self.synced.set()
+
+    async def _known(self, room_id: str) -> None:
+        """Wait until a sync has brought a new room (nio sends only into rooms it has synced)."""
+        assert self.client is not None
+        client = self.client
+        async with self._rooms_changed:
+            await asyncio.wait_for(self._rooms_changed.wait_for(lambda: room_id in client.rooms), 60)
 
     async def _accept_invites(self, response: SyncResponse) -> None:
         assert self.client is not None
@@ -323,8 +396,13 @@ class MatrixTransport(Transport):
     # --- outbound ---
 
     async def _send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+        """The one place events leave: encrypted in encrypted rooms, keys shared by the trust policy."""
         assert self.client is not None
-        response = _check(await self.client.room_send(room_id, event_type, content), f"sending to {room_id}")
+        unverified = crypto.share_keys_unverified(self.client, room_id, self.settings)
+        response = _check(
+            await self.client.room_send(room_id, event_type, content, ignore_unverified_devices=unverified),
+            f"sending to {room_id}",
+        )
         assert isinstance(response, RoomSendResponse)
         return str(response.event_id)
 
@@ -357,7 +435,8 @@ class MatrixTransport(Transport):
         await self._put_state(room_id, "m.room.pinned_events", {"pinned": [ref.id, *events]})
 
     async def set_topic(self, room_id: str, topic: str) -> None:
-        await self._put_state(self.local(room_id), "m.room.topic", {"topic": topic})
+        target = self.local(room_id)
+        await self._put_state(target, "m.room.topic", {"topic": self._public(topic, target)})
 
     async def invite(self, room_id: str, user: User) -> None:
         assert self.client is not None
@@ -389,8 +468,34 @@ class MatrixTransport(Transport):
         assert self.client is not None
         _check(await self.client.room_put_state(room_id, event_type, content), f"setting {event_type}")
 
+    def _encrypted(self, room_id: str) -> bool:
+        assert self.client is not None
+        room = self.client.rooms.get(room_id)
+        return room is not None and room.encrypted
+
+    def _public(self, text: str, room_id: str) -> str:
+        """Room state is never encrypted: in an encrypted room keep it to the handle before " · "."""
+        if self.settings.state_details_in_encrypted_rooms or not self._encrypted(room_id):
+            return text
+        return text.split(" · ", 1)[0]
+
+    def _encrypt_new_room(self, origin_room_id: str | None) -> bool:
+        if not self.settings.encryption:
+            return False
+        rule = self.settings.encrypt_incident_rooms
+        if rule == "auto":
+            return origin_room_id is not None and self._encrypted(self.local(origin_room_id))
+        return rule == "always"
+
     async def create_room(
-        self, name: str, topic: str, *, private: bool, invite: Sequence[User], display_name: str | None = None
+        self,
+        name: str,
+        topic: str,
+        *,
+        private: bool,
+        invite: Sequence[User],
+        display_name: str | None = None,
+        origin_room_id: str | None = None,
     ) -> Room:
         assert self.client is not None
         invitees = list(
@@ -399,24 +504,37 @@ class MatrixTransport(Transport):
             )
         )
         invitees = [u for u in invitees if u != self.bot_id]
+        encrypted = self._encrypt_new_room(origin_room_id)
+        title = display_name or name
+        if encrypted and not self.settings.state_details_in_encrypted_rooms:
+            title, topic = title.split(" · ", 1)[0], topic.split(" · ", 1)[0]
         client = self.client
 
         async def create(alias: str | None) -> Any:
             return await client.room_create(
-                name=display_name or name,
+                name=title,
                 topic=topic,
                 alias=alias,
                 invite=invitees,
                 preset=RoomPreset.private_chat if private else RoomPreset.public_chat,
+                initial_state=[_ENCRYPTION] if encrypted else [],
             )
 
-        alias = name if self.settings.room_aliases else None
+        # an alias names the room in plaintext too: only where the details may show
+        alias = (
+            name
+            if self.settings.room_aliases
+            and (not encrypted or self.settings.state_details_in_encrypted_rooms)
+            else None
+        )
         response = await create(alias)
         if isinstance(response, RoomCreateError) and alias is not None:
             log.warning("alias #%s unavailable (%s); creating the room without it", alias, response.message)
             response = await create(None)
         _check(response, f"creating room {name}")
         room_id = response.room_id
+        if client.olm is not None:
+            await self._known(room_id)
         return Room(id=self.opaque(room_id), name=display_name or name, private=private)
 
     async def direct_room(self, user: User) -> Room:
@@ -427,13 +545,18 @@ class MatrixTransport(Transport):
             if not rooms:
                 response = _check(
                     await self.client.room_create(
-                        is_direct=True, invite=[mx], preset=RoomPreset.trusted_private_chat
+                        is_direct=True,
+                        invite=[mx],
+                        preset=RoomPreset.trusted_private_chat,
+                        initial_state=[_ENCRYPTION] if self.settings.encryption else [],
                     ),
                     f"creating a direct room with {mx}",
                 )
                 self._direct[mx] = [response.room_id]
                 await self._save_direct()
                 rooms = self._direct[mx]
+                if self.client.olm is not None:
+                    await self._known(response.room_id)
         return Room(id=self.opaque(rooms[0]), name=f"@{user.name}", direct=True)
 
     async def _save_direct(self) -> None:
