@@ -46,9 +46,10 @@ class People:
     async def register(self, name: str, admin: bool = False) -> dict[str, str]:
         return await self.synapse.register(f"{name}{self.suffix}", PASSWORD, admin=admin)
 
-    async def person(self, name: str) -> Person:
+    async def person(self, name: str, store: Path | None = None) -> Person:
+        """A registered, logged-in person (with end-to-end encryption when given a store)."""
         await self.register(name)
-        person = Person(self.synapse.url, self.mxid(name))
+        person = Person(self.synapse.url, self.mxid(name), store)
         await person.start()
         self.started.append(person)
         return person

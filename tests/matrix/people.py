@@ -9,9 +9,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from nio import AsyncClient, JoinResponse, LoginResponse, RoomMessageNotice, RoomSendResponse, SyncResponse
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    JoinResponse,
+    LoginResponse,
+    RoomMessageNotice,
+    RoomSendResponse,
+    SyncResponse,
+)
+from nio.store import SqliteStore
+
+from chatops.transports.matrix.crypto import housekeeping
 
 PASSWORD = "correct horse battery staple"
 
@@ -31,9 +43,16 @@ class Seen:
 
 
 class Person:
-    def __init__(self, homeserver: str, user_id: str) -> None:
+    """A person's client; with ``store`` it does end-to-end encryption as Element would."""
+
+    def __init__(self, homeserver: str, user_id: str, store: Path | None = None) -> None:
         self.user_id = user_id
-        self.client = AsyncClient(homeserver, user_id)
+        if store is not None:
+            store.mkdir(parents=True, exist_ok=True)
+            config = AsyncClientConfig(store=SqliteStore, encryption_enabled=True, pickle_key="person")
+            self.client = AsyncClient(homeserver, user_id, store_path=str(store), config=config)
+        else:
+            self.client = AsyncClient(homeserver, user_id)
         self.seen: list[Seen] = []
         self.invites: dict[str, str] = {}  # room id -> room name ("" for a direct chat)
         self._changed = asyncio.Condition()
@@ -46,6 +65,7 @@ class Person:
     async def start(self) -> None:
         login = await self.client.login(PASSWORD, device_name=self.localpart)
         assert isinstance(login, LoginResponse), login
+        await housekeeping(self.client)
         await self.client.sync(timeout=0, full_state=True)
         self._task = asyncio.create_task(self._sync_forever())
 
@@ -54,6 +74,7 @@ class Person:
             response = await self.client.sync(timeout=30000)
             if not isinstance(response, SyncResponse):
                 continue
+            await housekeeping(self.client)
             async with self._changed:
                 for room_id, info in response.rooms.join.items():
                     self.seen.extend(Seen(room_id, e) for e in info.timeline.events)
@@ -77,7 +98,9 @@ class Person:
 
     async def say(self, room_id: str, text: str, **extra: Any) -> str:
         content = {"msgtype": "m.text", "body": text, **extra}
-        response = await self.client.room_send(room_id, "m.room.message", content)
+        response = await self.client.room_send(
+            room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
         assert isinstance(response, RoomSendResponse), response
         return str(response.event_id)
 

@@ -398,6 +398,8 @@ class MatrixTransport(Transport):
     async def _send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
         """The one place events leave: encrypted in encrypted rooms, keys shared by the trust policy."""
         assert self.client is not None
+        if self._encrypted(room_id):
+            await crypto.housekeeping(self.client)  # know every member's devices before sharing the key
         unverified = crypto.share_keys_unverified(self.client, room_id, self.settings)
         response = _check(
             await self.client.room_send(room_id, event_type, content, ignore_unverified_devices=unverified),
