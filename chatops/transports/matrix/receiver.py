@@ -1,0 +1,208 @@
+"""Inbound Matrix: the sync loop, and the handling of what it brings, in order.
+
+The loop long-polls and queues each batch's commands; a consumer handles the
+batches in order (rooms in parallel, each room's messages in order) and saves
+the sync token after each batch it handled, so a restart neither replays
+history nor misses what was said while the bot was down.  Polling never
+waits for handling: a command that needs a fresh sync (a room it has just
+created must be known before nio sends into it) cannot stall the loop that
+brings that sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from nio import ErrorResponse, InviteMemberEvent, MegolmEvent, ReactionEvent, RoomMessageText, SyncResponse
+
+from chatops.models.chat import Message, ThreadRef
+from chatops.transports.matrix import crypto, inbound
+
+if TYPE_CHECKING:
+    from nio import AsyncClient
+
+    from chatops.transports.matrix.transport import MatrixTransport
+
+log = logging.getLogger("chatops.matrix")
+
+
+class Receiver:
+    def __init__(self, transport: MatrixTransport, client: AsyncClient) -> None:
+        self.transport = transport
+        self.client = client
+        self.settings = transport.settings
+        self.bot_id = transport.bot_id
+        self.synced = asyncio.Event()  # set after each handled batch
+        self._batch = asyncio.Lock()
+        self._batches: asyncio.Queue[tuple[list[list[Message]], str]] = asyncio.Queue()
+        self._rooms_changed = asyncio.Condition()
+        self._undecryptable = crypto.Undecryptable()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, since: str) -> None:
+        name = self.transport.name
+        self._tasks = [
+            asyncio.create_task(self._consume(), name=f"{name}-handle"),
+            asyncio.create_task(self._sync_forever(since), name=f"{name}-sync"),
+        ]
+
+    async def stop(self) -> None:
+        if not self._tasks:
+            return
+        consumer, syncer = self._tasks
+        syncer.cancel()
+        await asyncio.gather(syncer, return_exceptions=True)
+        async with self._batch:  # let the batch in hand finish: its cursor must follow it
+            consumer.cancel()
+        await asyncio.gather(consumer, return_exceptions=True)
+        self._tasks = []
+
+    async def known(self, room_id: str) -> None:
+        """Wait until a sync has brought a new room (nio sends only into rooms it has synced)."""
+        async with self._rooms_changed:
+            await asyncio.wait_for(self._rooms_changed.wait_for(lambda: room_id in self.client.rooms), 60)
+
+    async def _sync_forever(self, since: str) -> None:
+        full_state = True  # nio keeps no room state across restarts: fetch it once
+        delay = 1.0
+        while True:
+            try:
+                response = await self.client.sync(timeout=30000, since=since, full_state=full_state)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Matrix sync failed; retrying in %.0f s", delay)
+                response = None
+            if not isinstance(response, SyncResponse):
+                if response is not None:
+                    log.warning("Matrix sync refused (%s); retrying in %.0f s", response, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.settings.reconnect_max_wait_s)
+                continue
+            delay, full_state = 1.0, False
+            try:
+                await crypto.housekeeping(self.client)
+                await self.accept_invites(response)
+                messages = await self._read(response)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reading a Matrix sync batch failed; skipping it")
+                messages = []
+            async with self._rooms_changed:
+                self._rooms_changed.notify_all()
+            since = response.next_batch
+            await self._batches.put((messages, since))
+
+    async def _consume(self) -> None:
+        """Handle queued batches in order; save the cursor after each one that carried commands."""
+        app, name = self.transport.app, self.transport.name
+        saved_at = time.monotonic()
+        while True:
+            messages, since = await self._batches.get()
+            async with self._batch:
+                await asyncio.gather(*(self._handle_room(room) for room in messages))
+                # A batch with nothing for us (typically the echo of our own answer) needs no
+                # write of its own: replaying it after a crash is harmless.  Save once a minute anyway.
+                now = time.monotonic()
+                if messages or now - saved_at > 60:
+                    await app.cursors.save(name, since)
+                    saved_at = now
+            self.synced.set()
+
+    async def _handle_room(self, messages: list[Message]) -> None:
+        for message in messages:
+            await self.transport.app.dispatcher.handle(message)  # never raises: answers and logs
+
+    async def _read(self, response: SyncResponse) -> list[list[Message]]:
+        """The commands in a batch, per room in order (plus late decryptions of earlier ones)."""
+        per_room: dict[str, list[Message]] = {}
+        for room_id, event in self._undecryptable.retry(self.client):
+            message = self.message(room_id, event)
+            if message is not None:
+                per_room.setdefault(room_id, []).append(message)
+        for room_id, info in response.rooms.join.items():
+            for event in info.timeline.events:
+                if isinstance(event, MegolmEvent):
+                    await self._cannot_read(room_id, event)
+                    continue
+                message = self.message(room_id, event)
+                if message is not None:
+                    per_room.setdefault(room_id, []).append(message)
+        return list(per_room.values())
+
+    async def _cannot_read(self, room_id: str, event: MegolmEvent) -> None:
+        """Keep an undecryptable event for when its key arrives; say so once per session."""
+        if event.sender == self.bot_id or not self._undecryptable.add(room_id, event):
+            return
+        try:
+            await self.client.request_room_key(event)
+        except Exception:  # already requested
+            log.debug("room key request for %s not sent", event.session_id)
+        transport = self.transport
+        await transport.app.outbound.send(
+            transport.opaque(room_id),
+            f"🔒 I can't decrypt a message from @{transport.user_of(event.sender).name} yet: its key has "
+            "not reached me. I will answer once it arrives; if I don't, make sure your client shares keys "
+            "with unverified devices (or verify mine) and send it again.",
+        )
+
+    async def accept_invites(self, response: SyncResponse) -> None:
+        for room_id, info in response.rooms.invite.items():
+            inviter = next(
+                (
+                    e.sender
+                    for e in info.invite_state
+                    if isinstance(e, InviteMemberEvent)
+                    and e.state_key == self.bot_id
+                    and e.membership == "invite"
+                ),
+                None,
+            )
+            if inviter is not None and self._may_invite(inviter):
+                joined = await self.client.join(room_id)
+                if isinstance(joined, ErrorResponse):
+                    log.warning("could not join %s: %s", room_id, joined.message)
+            else:
+                log.info("ignoring invite to %s from %s (not in auto_join_users/servers)", room_id, inviter)
+
+    def _may_invite(self, inviter: str) -> bool:
+        settings = self.settings
+        return inviter in settings.auto_join_users or inviter.split(":", 1)[-1] in settings.auto_join_servers
+
+    def message(self, room_id: str, event: Any) -> Message | None:
+        """The command an event carries (a typed command, or a reaction pressing a button), if any."""
+        if getattr(event, "sender", None) == self.bot_id:
+            return None
+        transport = self.transport
+        if isinstance(event, ReactionEvent):
+            button = transport.buttons.get(event.reacts_to, {}).get(event.key)
+            if button is None:
+                return None
+            return Message(
+                event_id=event.event_id,
+                room=transport.room_of(room_id),
+                sender=transport.user_of(event.sender),
+                text=button.command,
+            )
+        if not isinstance(event, RoomMessageText):
+            return None
+        content = event.source.get("content", {})
+        if inbound.is_edit(content):
+            return None  # an edited command is not run again
+        text = inbound.command_text(
+            inbound.plain_text(content), transport.prefix, self.bot_id, (self.bot_id[1:].split(":", 1)[0],)
+        )
+        if text is None:
+            return None
+        root = inbound.thread_root(content)
+        return Message(
+            event_id=event.event_id,
+            room=transport.room_of(room_id),
+            sender=transport.user_of(event.sender),
+            text=text,
+            thread=ThreadRef(room_id=transport.opaque(room_id), id=root) if root else None,
+        )
