@@ -90,7 +90,7 @@ class Person:
             self._task.cancel()
         await self.client.close()
 
-    async def wait_for(self, predicate: Callable[[], Any], seconds: float = 30) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], seconds: float = 60) -> Any:
         """Wait until ``predicate()`` is truthy (re-checked after every sync); return its value."""
         async with self._changed:
             found = await asyncio.wait_for(self._changed.wait_for(predicate), seconds)
@@ -114,7 +114,7 @@ class Person:
             and s.content.get("m.relates_to", {}).get("rel_type") != "m.replace"
         ]
 
-    async def reply_to(self, room_id: str, text: str, bot: str, seconds: float = 30) -> str:
+    async def reply_to(self, room_id: str, text: str, bot: str, seconds: float = 60) -> str:
         """Say ``text`` and return the bot's next notice in that room."""
         before = len(self.notices(room_id, bot))
         await self.say(room_id, text)

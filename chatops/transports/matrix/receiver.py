@@ -36,6 +36,7 @@ class Receiver:
         self.settings = transport.settings
         self.bot_id = transport.bot_id
         self.synced = asyncio.Event()  # set after each handled batch
+        self.caught_up = asyncio.Event()  # set once the first (full-state) sync is in
         self._batch = asyncio.Lock()
         self._batches: asyncio.Queue[tuple[list[list[Message]], str]] = asyncio.Queue()
         self._rooms_changed = asyncio.Condition()
@@ -94,6 +95,7 @@ class Receiver:
                 messages = []
             async with self._rooms_changed:
                 self._rooms_changed.notify_all()
+            self.caught_up.set()
             since = response.next_batch
             await self._batches.put((messages, since))
 

@@ -127,6 +127,12 @@ class MatrixTransport(Transport):
             await self.app.cursors.save(self.name, first.next_batch)
             since = first.next_batch
         self.receiver.start(since)
+        # nio keeps no room state across restarts and (with encryption) sends only into rooms it
+        # has synced: let the first full-state sync land before anything is sent (queued messages).
+        try:
+            await asyncio.wait_for(self.receiver.caught_up.wait(), 60)
+        except TimeoutError:
+            log.warning("the first Matrix sync is slow; sending may fail until it arrives")
 
     async def stop(self) -> None:
         if self.receiver is not None:
