@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from conftest import Bot, People
+from nio import MegolmEvent
 from people import Person
 from synapse_server import Synapse
 
@@ -153,3 +154,40 @@ def test_encryption_needs_a_pickle_key(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="pickle_key"):
         App(config)
+
+
+async def test_with_an_allowlist_only_trusted_people_can_read_the_bot(
+    synapse: Synapse, people: People, tmp_path: Path
+) -> None:
+    await people.register("chatops")
+    settings = {
+        "encryption": True,
+        "pickle_key": "k",
+        "trust": "allowlist",
+        "trusted_users": [people.mxid("alice")],
+    }
+    bot = Bot(synapse, people, tmp_path, {"matrix": settings})
+    await bot.start()
+    try:
+        alice = await people.person("alice", tmp_path / "alice-store")
+        eve = await people.person("eve", tmp_path / "eve-store")
+        lobby = await encrypted_lobby(alice, bot)
+        await alice.client.room_invite(lobby, eve.user_id)
+        await eve.join_invited("ops lobby")
+        await alice.wait_for(lambda: list(alice.client.device_store.active_user_devices(eve.user_id)))
+        await eve.wait_for(lambda: list(eve.client.device_store.active_user_devices(bot.user_id)))
+        assert (await alice.reply_to(lobby, "!incident list", bot.user_id)).startswith("No open incidents")
+
+        def from_bot() -> list[Any]:
+            return [
+                s.event
+                for s in eve.seen
+                if s.room_id == lobby
+                and getattr(s.event, "sender", None) == bot.user_id
+                and s.event.source.get("type") in ("m.room.message", "m.room.encrypted")
+            ]
+
+        await eve.wait_for(from_bot)
+        assert all(isinstance(e, MegolmEvent) for e in from_bot())  # eve cannot decrypt the bot
+    finally:
+        await bot.stop()
