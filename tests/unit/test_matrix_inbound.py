@@ -91,3 +91,44 @@ def test_edits_and_threads() -> None:
     assert (
         threaded["m.relates_to"]["rel_type"] == "m.thread" and threaded["m.relates_to"]["event_id"] == "$root"
     )
+
+
+def test_undecryptable_events_are_reported_once_per_session_and_kept_until_readable() -> None:
+    from nio import MegolmEvent
+
+    from chatops.transports.matrix.crypto import Undecryptable
+
+    def megolm(event_id: str, session: str) -> MegolmEvent:
+        source = {
+            "event_id": event_id,
+            "sender": "@alice:example.org",
+            "origin_server_ts": 0,
+            "type": "m.room.encrypted",
+            "content": {
+                "algorithm": "m.megolm.v1.aes-sha2",
+                "ciphertext": "x",
+                "sender_key": "k",
+                "device_id": "D",
+                "session_id": session,
+            },
+        }
+        return MegolmEvent.from_dict(source)  # type: ignore[return-value]
+
+    class Keys:
+        def __init__(self) -> None:
+            self.readable: set[str] = set()
+
+        def decrypt_event(self, event: MegolmEvent) -> object:
+            if event.session_id not in self.readable:
+                raise RuntimeError("no session")
+            return f"decrypted {event.event_id}"
+
+    pending = Undecryptable()
+    assert pending.add("!r", megolm("$1", "s1")) is True
+    assert pending.add("!r", megolm("$2", "s1")) is False  # same session: already reported
+    assert pending.add("!r", megolm("$3", "s2")) is True
+    keys = Keys()
+    assert pending.retry(keys) == []  # type: ignore[arg-type]
+    keys.readable.add("s1")
+    assert pending.retry(keys) == [("!r", "decrypted $1"), ("!r", "decrypted $2")]  # type: ignore[arg-type]
+    assert list(pending.pending) == ["$3"]
