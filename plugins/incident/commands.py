@@ -35,7 +35,6 @@ from chatops_plugins.incident.events import (
     StatusChanged,
     TagAdded,
     UpdatePosted,
-    stream_of,
 )
 from chatops_plugins.incident.render import UPDATE_SHAPE, status_text
 from chatops_plugins.incident.rooms import announce
@@ -139,11 +138,10 @@ async def declare(
         await store.save(tx, created)
         await store.record(
             tx,
-            IncidentDeclared(
-                stream=stream_of(new_id),
-                at=now,
-                actor=sender.id,
-                incident_id=new_id,
+            IncidentDeclared.of(
+                new_id,
+                now,
+                sender.id,
                 title=title,
                 severity=severity,
                 severity_confirmed=sev is not None,
@@ -159,11 +157,10 @@ async def declare(
             await store.set_role(tx, new_id, "ic", sender)
             await store.record(
                 tx,
-                RoleAssigned(
-                    stream=stream_of(new_id),
-                    at=now,
-                    actor=sender.id,
-                    incident_id=new_id,
+                RoleAssigned.of(
+                    new_id,
+                    now,
+                    sender.id,
                     role="ic",
                     role_label="Incident Commander",
                     user_id=sender.id,
@@ -233,11 +230,10 @@ async def _change_status(
         await store.save(tx, changed)
         await store.record(
             tx,
-            StatusChanged(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
+            StatusChanged.of(
+                inc.id,
+                now,
+                ctx.sender.id,
                 from_status=current.status.value,
                 to_status=changed.status.value,
                 text=text,
@@ -375,11 +371,10 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
         await store.save(tx, changed)
         await store.record(
             tx,
-            UpdatePosted(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
+            UpdatePosted.of(
+                inc.id,
+                now,
+                ctx.sender.id,
                 text=text,
             ),
         )
@@ -402,9 +397,7 @@ async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], tex
 
     async def write(tx: Tx) -> int:
         number = await lookup.find_id(ctx, tx)
-        event = event_type(
-            stream=stream_of(number), at=now, actor=ctx.sender.id, incident_id=number, text=text
-        )
+        event = event_type.of(number, now, ctx.sender.id, text=text)
         await store.record(tx, event)
         return number
 
@@ -442,11 +435,10 @@ async def hypothesis(ctx: CommandContext, text: str, id: int | None) -> None:
         await store.save(tx, replace(current, hypothesis=text))
         await store.record(
             tx,
-            HypothesisSet(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
+            HypothesisSet.of(
+                inc.id,
+                now,
+                ctx.sender.id,
                 text=text,
             ),
         )
@@ -472,11 +464,9 @@ async def _add_label(ctx: CommandContext, field: str, value: str) -> Incident:
         else:
             await store.save(tx, replace(current, services=updated))
         event = (
-            TagAdded(stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, tag=value)
+            TagAdded.of(inc.id, now, ctx.sender.id, tag=value)
             if field == "tag"
-            else ServiceAdded(
-                stream=stream_of(inc.id), at=now, actor=ctx.sender.id, incident_id=inc.id, service=value
-            )
+            else ServiceAdded.of(inc.id, now, ctx.sender.id, service=value)
         )
         await store.record(tx, event)
         return True

@@ -7,6 +7,7 @@ timeline and the export can show it; everything else is structured data.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Self
 
 from chatops.events import DomainEvent
 
@@ -18,6 +19,11 @@ def stream_of(incident_id: int) -> str:
 class IncidentEvent(DomainEvent):
     incident_id: int
     text: str | None = None
+
+    @classmethod
+    def of(cls, incident_id: int, at: datetime, actor: str, **fields: Any) -> Self:
+        """An event of incident ``incident_id`` (its stream follows from the id)."""
+        return cls(stream=stream_of(incident_id), at=at, actor=actor, incident_id=incident_id, **fields)
 
 
 class IncidentDeclared(IncidentEvent):

@@ -20,7 +20,7 @@ from chatops.models.content import as_content
 from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup, store
 from chatops_plugins.incident.domain import Incident
-from chatops_plugins.incident.events import RoomCreated, stream_of
+from chatops_plugins.incident.events import RoomCreated
 from chatops_plugins.incident.render import status_text, topic
 
 if TYPE_CHECKING:
@@ -71,11 +71,10 @@ async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) ->
         await store.set_room(tx, inc.id, room.id, room.name, placed.status_message_id)
         await store.record(
             tx,
-            RoomCreated(
-                stream=stream_of(inc.id),
-                at=ctx.now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
+            RoomCreated.of(
+                inc.id,
+                ctx.now,
+                ctx.sender.id,
                 room_id=room.id,
                 room_name=room.name,
             ),

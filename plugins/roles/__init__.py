@@ -20,7 +20,7 @@ from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup, rooms, store
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import Incident
-from chatops_plugins.incident.events import RoleAssigned, stream_of
+from chatops_plugins.incident.events import RoleAssigned
 from chatops_plugins.incident.rooms import announce
 
 log = logging.getLogger("chatops.roles")
@@ -146,11 +146,10 @@ async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool,
         await store.set_role(tx, inc.id, role, user)
         await store.record(
             tx,
-            RoleAssigned(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
+            RoleAssigned.of(
+                inc.id,
+                now,
+                ctx.sender.id,
                 role=role,
                 role_label=label,
                 user_id=user.id if user else None,

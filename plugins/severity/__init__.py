@@ -138,11 +138,10 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
         await store.save(tx, replace(current, severity=level))
         await store.record(
             tx,
-            SeverityChanged(
-                stream=stream_of(inc.id),
-                at=now,
-                actor=ctx.sender.id,
-                incident_id=inc.id,
+            SeverityChanged.of(
+                inc.id,
+                now,
+                ctx.sender.id,
                 from_severity=current.severity,
                 to_severity=level,
                 text=reason,
