@@ -98,6 +98,11 @@ class Receiver:
             self.caught_up.set()
             since = response.next_batch
             await self._batches.put((messages, since))
+            if messages:
+                # Yield once, so the handler starts on these commands (and its reply is on its
+                # way) before the next long-poll request goes out: that order is what a
+                # responder waits on.  Not a delay: the loop continues at once after it.
+                await asyncio.sleep(0)
 
     async def _consume(self) -> None:
         """Handle queued batches in order; save the cursor after each one that carried commands."""
