@@ -3,10 +3,11 @@
 The loop long-polls and queues each batch's commands; a consumer handles the
 batches in order (rooms in parallel, each room's messages in order) and saves
 the sync token after each batch it handled, so a restart neither replays
-history nor misses what was said while the bot was down.  Polling never
-waits for handling: a command that needs a fresh sync (a room it has just
-created must be known before nio sends into it) cannot stall the loop that
-brings that sync.
+history nor misses what was said while the bot was down.  The loop polls
+again once the batch it brought is handled, as a plain bot would, unless a
+handler is itself waiting for the next sync (a room it has just created must
+be known before nio sends into it): then it polls at once, so such a command
+cannot stall the loop that brings what it waits for.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class Receiver:
         self._batch = asyncio.Lock()
         self._batches: asyncio.Queue[tuple[list[list[Message]], str]] = asyncio.Queue()
         self._rooms_changed = asyncio.Condition()
+        self._flow = asyncio.Condition()  # the sync loop waits here for handling to catch up
+        self._busy = False  # the consumer is handling a batch
+        self._sync_wanted = 0  # handlers waiting for the next sync
         self._undecryptable = crypto.Undecryptable()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -63,8 +67,14 @@ class Receiver:
 
     async def known(self, room_id: str) -> None:
         """Wait until a sync has brought a new room (nio sends only into rooms it has synced)."""
-        async with self._rooms_changed:
-            await asyncio.wait_for(self._rooms_changed.wait_for(lambda: room_id in self.client.rooms), 60)
+        async with self._flow:
+            self._sync_wanted += 1
+            self._flow.notify_all()
+        try:
+            async with self._rooms_changed:
+                await asyncio.wait_for(self._rooms_changed.wait_for(lambda: room_id in self.client.rooms), 60)
+        finally:
+            self._sync_wanted -= 1
 
     async def _sync_forever(self, since: str) -> None:
         full_state = True  # nio keeps no room state across restarts: fetch it once
@@ -99,10 +109,14 @@ class Receiver:
             since = response.next_batch
             await self._batches.put((messages, since))
             if messages:
-                # Yield once, so the handler starts on these commands (and its reply is on its
-                # way) before the next long-poll request goes out: that order is what a
-                # responder waits on.  Not a delay: the loop continues at once after it.
-                await asyncio.sleep(0)
+                # Poll again once these commands are handled (their replies sent): a long-poll
+                # left open while replying makes the homeserver wake two syncs for each reply,
+                # which is what the responder waits on.  Unless a handler needs the next sync
+                # itself (a room it has just created): then poll at once.
+                async with self._flow:
+                    await self._flow.wait_for(
+                        lambda: (self._batches.empty() and not self._busy) or self._sync_wanted
+                    )
 
     async def _consume(self) -> None:
         """Handle queued batches in order; save the cursor after each one that carried commands."""
@@ -110,6 +124,7 @@ class Receiver:
         saved_at = time.monotonic()
         while True:
             messages, since = await self._batches.get()
+            self._busy = True
             async with self._batch:
                 await asyncio.gather(*(self._handle_room(room) for room in messages))
                 # A batch with nothing for us (typically the echo of our own answer) needs no
@@ -119,6 +134,9 @@ class Receiver:
                     await app.cursors.save(name, since)
                     saved_at = now
             self.synced.set()
+            async with self._flow:
+                self._busy = False
+                self._flow.notify_all()
 
     async def _handle_room(self, messages: list[Message]) -> None:
         for message in messages:
