@@ -148,6 +148,7 @@ class App:
 
     async def stop(self) -> None:
         await self.scheduler.stop()
+        await self.outbound.stop()
         for transport in self.transports.values():
             try:
                 await transport.stop()

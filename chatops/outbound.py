@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chatops.storage.db import Tx
 
 log = logging.getLogger("chatops.outbound")
+MAX_ATTEMPTS = 20
 
 
 class Outbound:
@@ -33,6 +34,7 @@ class Outbound:
         self.app = app
         self._locks: dict[str, asyncio.Lock] = {}
         self._delivering = asyncio.Lock()
+        self._retry: asyncio.Task[None] | None = None
 
     def _lock(self, room_id: str) -> asyncio.Lock:
         lock = self._locks.get(room_id)
@@ -77,28 +79,59 @@ class Outbound:
                 attempts=0,
             )
         )
-        tx.after_commit(self._deliver_after_commit)
+        tx.after_commit(self.deliver_pending)
 
-    async def _deliver_after_commit(self) -> None:
-        await self.deliver_pending()
+    async def deliver_pending(self) -> None:
+        """Send every unsent outbox row, oldest first, marking each.
 
-    async def deliver_pending(self) -> int:
-        """Send every unsent outbox row, oldest first; mark each sent."""
-        sent = 0
+        A room whose message fails is skipped for the rest of the pass, so its later
+        messages never overtake it; on a real clock the pass is then retried with
+        backoff until everything is out, and a row is given up after ``MAX_ATTEMPTS``.
+        """
+        if await self._pass() and not self.app.clock.fake:
+            if self._retry is None or self._retry.done():
+                self._retry = asyncio.create_task(self._retry_until_delivered(), name="outbox-retry")
+
+    async def _retry_until_delivered(self) -> None:
+        delay = 1.0
+        while True:
+            await asyncio.sleep(delay)  # backoff between delivery attempts, not synchronisation
+            if not await self._pass():
+                return
+            delay = min(delay * 2, 300.0)
+
+    async def _pass(self) -> bool:
+        """One delivery pass; True when some room's messages are still waiting."""
+        blocked: set[str] = set()
         async with self._delivering:
             async with self.app.db.read() as conn:
                 rows = (
-                    await conn.execute(select(outbox).where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id))
+                    await conn.execute(
+                        select(outbox)
+                        .where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
+                        .order_by(outbox.c.id)
+                    )
                 ).all()
             for row in rows:
+                if row.room_id in blocked:
+                    continue
                 ok = await self._deliver(row)
 
                 async def mark(tx: Tx, row_id: int = row.id, ok: bool = ok) -> None:
                     await self._mark(tx, row_id, ok)
 
                 await self.app.db.write(mark)
-                sent += ok
-        return sent
+                if not ok:
+                    blocked.add(row.room_id)
+                    if row.attempts + 1 >= MAX_ATTEMPTS:
+                        log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
+        return bool(blocked)
+
+    async def stop(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            await asyncio.gather(self._retry, return_exceptions=True)
+            self._retry = None
 
     async def _deliver(self, row: Any) -> bool:
         transport = self.app.transports.get(transport_of(row.room_id))

@@ -9,7 +9,7 @@ import pytest
 
 from chatops.models.chat import MessageRef, ThreadRef
 from chatops.models.content import Content, render_text
-from chatops.testing import Harness
+from chatops.testing import FakeTransport, Harness
 
 
 @pytest.fixture
@@ -62,3 +62,50 @@ async def test_a_failing_send_is_logged_not_raised(chat: Harness) -> None:
 
     chat.transport.send = broken  # type: ignore[method-assign]
     assert await chat.app.outbound.send("test:lobby", "hello") is None
+
+
+class Flaky(FakeTransport):
+    """Refuses the first sends, as a platform that is briefly down would."""
+
+    def __init__(self, app: Any, failures: int) -> None:
+        super().__init__(app)
+        self.failures = failures
+        self.delivered = asyncio.Event()
+
+    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("platform unavailable")
+        ref = await super().send(room_id, content, thread)
+        if len(self.sent) == 2:
+            self.delivered.set()
+        return ref
+
+
+async def test_queued_messages_are_retried_in_order_until_delivered(chatops_db_url: str) -> None:
+    """On a real clock: the outbox keeps trying, with backoff, and a room's order holds."""
+    from chatops.app import App
+    from chatops.config import load_config
+    from chatops.storage.db import Tx
+
+    config = load_config(
+        None,
+        db_url=chatops_db_url,
+        environ={},
+        overrides={"web": {"enabled": False}, "transports": {}, "database": {"auto_migrate": True}},
+    )
+    app = App(config, transports={})
+    flaky = Flaky(app, failures=2)
+    app.transports["test"] = flaky
+    await app.start()
+    try:
+
+        async def queue(tx: Tx) -> None:
+            await tx.send("test:inc-1", "first")
+            await tx.send("test:inc-1", "second")
+
+        await app.db.write(queue)
+        await asyncio.wait_for(flaky.delivered.wait(), 30)
+        assert [m.text for m in flaky.sent] == ["first", "second"]
+    finally:
+        await app.stop()
