@@ -40,7 +40,13 @@ class Harness:
         start: datetime = DEFAULT_START,
     ) -> Harness:
         options = {"db_url": db_url, "config": config, "plugins": plugins, "capabilities": capabilities}
-        settings = {"web": {"enabled": False}, "transports": {}, **(config or {})}
+        # A test's database is fresh: migrate it at start on any backend.
+        settings = {
+            "web": {"enabled": False},
+            "transports": {},
+            "database": {"auto_migrate": True},
+            **(config or {}),
+        }
         cfg = load_config(None, db_url=db_url, environ={}, overrides=settings)
         clock = clock or FakeClock(start)
         app = App(cfg, clock=clock, extra_plugins=plugins or [], transports={})

@@ -17,11 +17,6 @@ def chatops_db_url(any_db_url: str) -> str:
     return any_db_url
 
 
-@pytest.fixture
-def chat_config() -> dict[str, Any]:
-    return {"database": {"auto_migrate": True}}
-
-
 async def test_a_transport_cursor_survives_a_restart(chat: Harness) -> None:
     assert await chat.app.cursors.load("matrix") is None
     await chat.app.cursors.save("matrix", "s72594_4483_1934")

@@ -36,11 +36,6 @@ def chatops_db_url(any_db_url: str) -> str:
 
 
 @pytest.fixture
-def chat_config() -> dict[str, Any]:
-    return {"database": {"auto_migrate": True}}
-
-
-@pytest.fixture
 def chatops_plugins() -> list[tuple[str, object]]:
     fired.clear()
     return [("timers", Timers())]

@@ -21,11 +21,6 @@ def chatops_db_url(any_db_url: str) -> str:
     return any_db_url
 
 
-@pytest.fixture
-def chat_config() -> dict[str, Any]:
-    return {"database": {"auto_migrate": True}}
-
-
 def reminders(sent: list[Any]) -> list[Any]:
     return [m for m in sent if "update is due" in m.text]
 

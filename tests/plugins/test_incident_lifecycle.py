@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from chatops.testing import Harness
@@ -14,11 +12,6 @@ ROOM = "inc-1-checkout-api-errors"
 @pytest.fixture
 def chatops_db_url(any_db_url: str) -> str:
     return any_db_url
-
-
-@pytest.fixture
-def chat_config() -> dict[str, Any]:
-    return {"database": {"auto_migrate": True}}
 
 
 async def declare(chat: Harness, extra: str = "--sev 2") -> None:
