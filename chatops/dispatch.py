@@ -11,6 +11,7 @@ handler itself.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chatops.commands.parser import MissingArguments, ParseError, parse_arguments, tokenize
@@ -18,7 +19,7 @@ from chatops.context import CommandContext, UserError
 from chatops.dedup import RecentIds
 from chatops.hooks import PluginFailure
 from chatops.models.chat import Message
-from chatops.models.content import Form
+from chatops.models.content import Form, as_content
 from chatops.permissions import ADMIN, ANYONE, RoleHolders, describe_allowed
 
 if TYPE_CHECKING:
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     from chatops.transports.base import Transport
 
 log = logging.getLogger("chatops.dispatch")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenForm:
+    """A command that arrived without its required arguments, on a transport with forms."""
+
+    ctx: CommandContext
+    form: Form
+    fallback: str  # the usage answer, where this message cannot carry a form
 
 
 class Dispatcher:
@@ -59,11 +69,10 @@ class Dispatcher:
         if prepared is None:
             return
         if isinstance(prepared, str):
-            await self.app.outbound.send(message.room.id, prepared, message.thread)
+            await self.refuse(message, prepared)
             return
-        if isinstance(prepared, tuple):
-            ctx, form = prepared
-            await ctx.transport.open_form(ctx, form)
+        if isinstance(prepared, OpenForm):
+            await self._open(prepared)
             return
         ctx = prepared
         command = ctx.command
@@ -74,15 +83,50 @@ class Dispatcher:
                 command.plugin, command.where, command.handler, (ctx,), ctx.args, answers=True
             )
         except UserError as exc:
-            await ctx.reply(str(exc))
+            await self.refuse(message, str(exc))
             return
         if failure is not None:
             await self.report_failure(ctx, failure)
 
+    async def open_form_first(self, message: Message) -> bool:
+        """Open the command's form now, if it needs one; True when the message is thereby handled.
+
+        For platforms where a form can only be the first answer to an interaction,
+        given within seconds (Slack's trigger id, Discord's initial response): the
+        transport asks this before acknowledging or queueing the interaction.
+        """
+        if not message.text.startswith(self.prefixes):
+            return False
+        try:
+            prepared = self.prepare(message)
+        except Exception:
+            return False  # handle() reports it
+        if not isinstance(prepared, OpenForm):
+            return False
+        if not self.recent.seen(message.event_id):
+            await self._open(prepared)
+        return True
+
+    async def _open(self, request: OpenForm) -> None:
+        ctx = request.ctx
+        if not await ctx.transport.open_form(ctx, request.form):
+            await self.refuse(ctx.message, request.fallback)
+
+    async def refuse(self, message: Message, text: str) -> None:
+        """Answer a refusal or a mistake: only to the sender where the platform can, else in the room."""
+        transport = self.app.transports.get(message.room.transport)
+        if transport is not None and transport.capabilities.ephemeral:
+            try:
+                if await transport.send_ephemeral(message, as_content(text)):
+                    return
+            except Exception:
+                log.exception("an ephemeral answer to %r failed; answering in the room", message.event_id)
+        await self.app.outbound.send(message.room.id, text, message.thread)
+
     def _transport(self, message: Message) -> Transport:
         return self.app.transports[message.room.transport]
 
-    def prepare(self, message: Message) -> CommandContext | tuple[CommandContext, Form] | str | None:
+    def prepare(self, message: Message) -> CommandContext | OpenForm | str | None:
         """The synchronous part: a ready context, a form to open, a refusal to send, or nothing."""
         text = message.text
         if len(text) > self.max_chars:
@@ -107,9 +151,10 @@ class Dispatcher:
         try:
             ctx.args = parse_arguments(command, found.rest, ctx)
         except MissingArguments as exc:
+            usage = self.usage(command, str(exc))
             if command.form is not None and transport.capabilities.modals:
-                return ctx, command.form
-            return self.usage(command, str(exc))
+                return OpenForm(ctx, command.form, usage)
+            return usage
         except ParseError as exc:
             return self.usage(command, str(exc))
         except UserError as exc:
@@ -137,7 +182,7 @@ class Dispatcher:
             info = roles.get(role)
             if info is not None and any(u.id == ctx.sender.id for u in info.holders):
                 return True
-        await ctx.reply(f"Only {describe_allowed(allowed, roles)} can {permission.action}.")
+        await self.refuse(ctx.message, f"Only {describe_allowed(allowed, roles)} can {permission.action}.")
         return False
 
     def failure_reporter(self, ctx: CommandContext) -> Any:

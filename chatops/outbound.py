@@ -35,6 +35,7 @@ class Outbound:
         self._locks: dict[str, asyncio.Lock] = {}
         self._delivering = asyncio.Lock()
         self._retry: asyncio.Task[None] | None = None
+        self._edits: dict[tuple[str, str], Content] = {}
 
     def _lock(self, room_id: str) -> asyncio.Lock:
         lock = self._locks.get(room_id)
@@ -57,6 +58,27 @@ class Outbound:
             except Exception:
                 log.exception("sending to %s failed", room_id)
                 return None
+
+    async def edit(self, ref: MessageRef, content: str | Content) -> None:
+        """Replace a message's content, in order with the room's sends.  Failures are logged.
+
+        Edits of one message that pile up while its room is busy (or rate limited)
+        are coalesced: the latest content is sent once and every caller returns.
+        """
+        transport = self.app.transports.get(transport_of(ref.room_id))
+        if transport is None:
+            log.error("no transport for room %s", ref.room_id)
+            return
+        key = (ref.room_id, ref.id)
+        self._edits[key] = as_content(content)
+        async with self._lock(ref.room_id):
+            latest = self._edits.pop(key, None)
+            if latest is None:
+                return  # an earlier caller already sent this or newer content
+            try:
+                await transport.edit(ref, latest)
+            except Exception:
+                log.exception("editing %s in %s failed", ref.id, ref.room_id)
 
     async def send_direct(self, user: User, content: str | Content) -> MessageRef | None:
         transport = self.app.transports.get(user.transport)

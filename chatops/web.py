@@ -1,4 +1,4 @@
-"""The app's web server: ``/healthz`` plus the routes plugins add."""
+"""The app's web server: ``/healthz``, the routes plugins add, and transports' webhooks."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ def build_web_app(app: App) -> web.Application:
     web_app.router.add_get("/healthz", healthz)
     for _plugin, routes in app.hooks.call_sync("chatops_web_routes", app=app):
         web_app.router.add_routes(routes)
+    for transport in app.transports.values():
+        web_app.router.add_routes(transport.web_routes())
     return web_app
 
 

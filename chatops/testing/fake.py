@@ -121,8 +121,9 @@ class FakeTransport(Transport):
             return None
         return self.user(token[1:])
 
-    async def open_form(self, ctx: CommandContext, form: Form) -> None:
+    async def open_form(self, ctx: CommandContext, form: Form) -> bool:
         self.forms.append((ctx.room.name, form))
+        return True
 
     def topic(self, room: str) -> str:
         return self.topics.get(f"{self.name}:{room}", "")

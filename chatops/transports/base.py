@@ -13,10 +13,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from chatops.models.chat import Capabilities, MessageRef, Room, ThreadRef, User
+from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Content, Form
 
 if TYPE_CHECKING:
+    from aiohttp.web import RouteDef
+
     from chatops.app import App
     from chatops.context import CommandContext
 
@@ -102,6 +104,22 @@ class Transport(ABC):
     def resolve_mention(self, token: str) -> User | None:
         """A person from how they are mentioned in text (``@alice``), or None."""
 
-    async def open_form(self, ctx: CommandContext, form: Form) -> None:
-        """Open ``form`` as the command's first response (capability ``modals``)."""
-        raise NotImplementedError
+    async def open_form(self, ctx: CommandContext, form: Form) -> bool:
+        """Open ``form`` as the command's first response (capability ``modals``).
+
+        False when this message cannot carry a form (a typed message has no
+        interaction to open a modal from): the dispatcher then answers with usage.
+        """
+        return False
+
+    async def send_ephemeral(self, message: Message, content: Content) -> bool:
+        """Answer only the sender of ``message`` (capability ``ephemeral``); False if not possible.
+
+        Refusals of a command (bad input, a missing permission) go this way where the
+        platform can, so that a mistyped slash command does not clutter the channel.
+        """
+        return False
+
+    def web_routes(self) -> list[RouteDef]:
+        """HTTP endpoints the platform calls (webhooks), served by the app's web server."""
+        return []

@@ -355,6 +355,11 @@ def _looks_impact_first(text: str) -> bool:
     help="post a status update (resets the update reminder)",
     example='!incident update "checkout failing for ~30% of users — rolling back — next update 14:45"',
     permission=UPDATE,
+    form=Form(
+        title="Post an update",
+        command="incident update",
+        fields=(FormField(name="text", label="What users see — mitigation — next update", multiline=True),),
+    ),
 )
 async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
     inc = await lookup.find(ctx)

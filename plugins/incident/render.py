@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatops.models.content import Button, Buttons, Content, Text
 from chatops.timefmt import local_time, relative
 from chatops_plugins.incident.domain import Incident, SeverityScale, Status, monitoring_until, next_update_due
 
 if TYPE_CHECKING:
     from chatops.app import App
+    from chatops.transports.base import Transport
 
 
 # The impact-first shape the bot suggests for updates (a suggestion, not a rule).
@@ -64,6 +66,27 @@ async def status_text(app: App, incident: Incident, scale: SeverityScale) -> str
     if incident.room_name:
         lines.append(f"Room: {incident.room_name}")
     return "\n".join(lines)
+
+
+def status_buttons(incident: Incident) -> Buttons | None:
+    """The next steps of an open incident, one press away (each is the command it stands for)."""
+    if not incident.is_open:
+        return None
+    n = incident.id
+    update = Button("Post update", f"incident.update:{n}", f"!incident update --id {n}")
+    if incident.status == Status.MITIGATED:
+        step = Button("Resolve", f"incident.resolve:{n}", f"!incident resolve --id {n}", "primary")
+    else:
+        step = Button("Mitigated", f"incident.mitigated:{n}", f"!incident mitigated --id {n}", "primary")
+    return Buttons((update, step))
+
+
+async def status_content(app: App, incident: Incident, scale: SeverityScale, transport: Transport) -> Content:
+    """The live status message: its text, plus buttons where the platform has real ones."""
+    text = await status_text(app, incident, scale)
+    buttons = status_buttons(incident) if transport.capabilities.buttons else None
+    blocks: tuple[Text | Buttons, ...] = (Text((text,)),) if buttons is None else (Text((text,)), buttons)
+    return Content(blocks)
 
 
 def topic(incident: Incident, scale: SeverityScale, ic_name: str | None) -> str:

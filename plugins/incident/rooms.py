@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING
 
 from chatops.context import CommandContext
 from chatops.models.chat import MessageRef, transport_of
-from chatops.models.content import as_content
 from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup, store
 from chatops_plugins.incident.domain import Incident
 from chatops_plugins.incident.events import RoomCreated
-from chatops_plugins.incident.render import status_text, topic
+from chatops_plugins.incident.render import status_content, topic
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -60,7 +59,9 @@ async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) ->
     placed = replace(inc, room_id=room.id, room_name=room.name)
     if ic_is_declarer:
         await _quietly(transport.set_moderator(room.id, ctx.sender, True), "moderator rights")
-    status: MessageRef | None = await app.outbound.send(room.id, await status_text(app, placed, scale))
+    status: MessageRef | None = await app.outbound.send(
+        room.id, await status_content(app, placed, scale, transport)
+    )
     if status is not None and transport.capabilities.pins:
         await _quietly(transport.pin(status), "pinning the status")
     if status is not None and transport.capabilities.edits:
@@ -97,7 +98,7 @@ async def refresh(app: App, incident_id: int) -> None:
         await _quietly(transport.set_topic(inc.room_id, topic(inc, scale, ic.name if ic else None)), "topic")
     if inc.status_message_id and transport.capabilities.edits:
         ref = MessageRef(room_id=inc.room_id, id=inc.status_message_id)
-        await _quietly(transport.edit(ref, as_content(await status_text(app, inc, scale))), "status edit")
+        await app.outbound.edit(ref, await status_content(app, inc, scale, transport))
 
 
 async def _quietly(action: Awaitable[None], what: str) -> None:
