@@ -1,4 +1,4 @@
-"""The host's own plugin: ``!help`` and the built-in transports (console, Matrix).
+"""The host's own plugin: ``!help`` and the built-in transports (console, Matrix, Slack).
 
 Registered through the same entry point group as every other plugin.
 """
@@ -6,6 +6,7 @@ Registered through the same entry point group as every other plugin.
 from __future__ import annotations
 
 import difflib
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from chatops.commands import help as helptext
@@ -48,20 +49,28 @@ def chatops_commands() -> list[Command]:
     return [HELP]
 
 
-def matrix_transport(app: App, name: str, config: dict[str, Any]) -> Transport:
-    """The Matrix transport, imported only when a config names it."""
-    try:
-        from chatops.transports.matrix.transport import MatrixTransport
-    except ImportError:
-        raise ConfigError(
-            app.config.source,
-            f"transports.{name}",
-            "the Matrix transport is not installed",
-            "pip install 'chatops[matrix]'",
-        ) from None
-    return MatrixTransport(app, name, config)
+def _installed(module: str, class_name: str, extra: str) -> TransportFactory:
+    """A transport imported only when a config names it, with the install hint when it is missing."""
+
+    def build(app: App, name: str, config: dict[str, Any]) -> Transport:
+        try:
+            found: TransportFactory = getattr(importlib.import_module(module), class_name)
+        except ImportError:
+            raise ConfigError(
+                app.config.source,
+                f"transports.{name}",
+                f"the {extra.capitalize()} transport is not installed",
+                f"pip install 'chatops[{extra}]'",
+            ) from None
+        return found(app, name, config)
+
+    return build
 
 
 @hookimpl
 def chatops_transport_types() -> dict[str, TransportFactory]:
-    return {"console": ConsoleTransport, "matrix": matrix_transport}
+    return {
+        "console": ConsoleTransport,
+        "matrix": _installed("chatops.transports.matrix.transport", "MatrixTransport", "matrix"),
+        "slack": _installed("chatops.transports.slack.transport", "SlackTransport", "slack"),
+    }

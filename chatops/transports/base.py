@@ -11,8 +11,11 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
+
+from chatops.config import ConfigError
 from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Content, Form
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from chatops.context import CommandContext
 
 TransportFactory = Callable[["App", str, dict[str, Any]], "Transport"]
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 
 
 class TransportError(Exception):
@@ -44,6 +48,16 @@ class Transport(ABC):
         self.app = app
         self.name = name
         self.config = config
+
+    def parse_settings(self, model: type[SettingsT]) -> SettingsT:
+        """This transport's config validated by ``model``; a mistake names its key and the fix."""
+        try:
+            return model.model_validate(self.config)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in ("transports", self.name, *err["loc"]))
+            message = str(err["msg"]).removeprefix("Value error, ")
+            raise ConfigError(self.app.config.source, key, message) from None
 
     def user(self, local_id: str, display: str | None = None) -> User:
         return User(id=f"{self.name}:{local_id}", name=display or local_id)

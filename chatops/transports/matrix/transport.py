@@ -28,9 +28,7 @@ from nio import (
     RoomPreset,
     RoomSendResponse,
 )
-from pydantic import ValidationError
 
-from chatops.config import ConfigError
 from chatops.models.chat import Capabilities, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Button, Content
 from chatops.transports.base import Transport
@@ -64,12 +62,7 @@ class MatrixTransport(Transport):
 
     def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
         super().__init__(app, name, config)
-        try:
-            self.settings = MatrixConfig.model_validate(config)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            key = ".".join(str(p) for p in ("transports", name, *err["loc"]))
-            raise ConfigError(app.config.source, key, str(err["msg"]).removeprefix("Value error, ")) from None
+        self.settings = self.parse_settings(MatrixConfig)
         self.bot_id = self.settings.user_id
         self.prefix = self.settings.command_prefix or app.config.core.command_prefix
         self.client: AsyncClient | None = None
