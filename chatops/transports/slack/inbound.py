@@ -14,6 +14,7 @@ from typing import Any
 _MARKUP = re.compile(r"<([^<>]*)>")
 _USER = re.compile(r"^@([UW][A-Z0-9]+)(?:\|[^>]*)?$")
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 # Kinds of message event that are a person typing (edits, joins and bot posts are not).
 _TYPED_SUBTYPES = (None, "thread_broadcast", "file_share")

@@ -40,5 +40,6 @@ class SocketReceiver:
         await self.client.close()
 
     async def _on_request(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
-        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))
+        # accept() only schedules the handling: the ack below goes out before any of it runs
         self.transport.accept(request.type, request.payload)
+        await client.send_socket_mode_response(SocketModeResponse(envelope_id=request.envelope_id))

@@ -146,6 +146,12 @@ class SlackTransport(Transport):
         await asyncio.gather(*self._accepted, return_exceptions=True)
         await self.queues.stop()
 
+    async def idle(self) -> None:
+        """Wait until every accepted payload has been handled (tests and graceful shutdown)."""
+        while self._accepted:
+            await asyncio.gather(*list(self._accepted), return_exceptions=True)
+        await self.queues.idle()
+
     def web_routes(self) -> list[RouteDef]:
         if self.settings.mode != "http":
             return []
@@ -210,6 +216,7 @@ class SlackTransport(Transport):
         if text is None:
             return
         thread_ts = event.get("thread_ts")
+        await self._learn_mentions(text)
         self.queues.submit(
             Message(
                 event_id=event_id,
@@ -298,8 +305,14 @@ class SlackTransport(Transport):
             )
         )
 
+    async def _learn_mentions(self, text: str) -> None:
+        """Look up the names of people mentioned (``<@U…>``), so replies can name them."""
+        for user_id in inbound.MENTIONED.findall(text):
+            await self._sender(user_id)
+
     async def _run(self, message: Message) -> None:
         """An interaction: its form now (the trigger expires), otherwise in room order."""
+        await self._learn_mentions(message.text)
         if not await self.app.dispatcher.open_form_first(message):
             self.queues.submit(message)
 
