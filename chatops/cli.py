@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any, TextIO
 
+import yaml
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -63,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
         ("export", "all incidents as JSON on stdout"),
     ):
         sub.add_parser(name, help=text)
+    slack = sub.add_parser("slack", help="Slack app setup")
+    slack.add_argument(
+        "action", choices=["manifest"], help="print the app manifest (YAML) to paste into Slack"
+    )
+    slack.add_argument("--mode", choices=["socket", "http"], help="default: the config's, else socket")
+    slack.add_argument(
+        "--url", metavar="URL", help="HTTP mode: this server's public URL, e.g. https://ops.example.org"
+    )
+    slack.add_argument("--name", default="chatops", help="the app's name in Slack")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations (back up first)")
     for child in sub.choices.values():
@@ -240,6 +250,31 @@ async def cmd_db(args: argparse.Namespace) -> int:
     return await _with_app(args, work, start=False, transports={})
 
 
+async def cmd_slack(args: argparse.Namespace) -> int:
+    from chatops.transports.slack.manifest import manifest
+
+    config = _config(args)
+    app = App(config, transports={})
+    try:
+        settings = config.core.transports.get("slack") or {}
+        mode = args.mode or settings.get("mode", "socket")
+        public_url = args.url or settings.get("public_url")
+        if mode == "http" and not public_url:
+            raise CliError("HTTP mode needs the URL Slack will post to: --url https://ops.example.org")
+        document = manifest(
+            app.commands,
+            mode=mode,
+            public_url=public_url,
+            path=settings.get("path", "/slack"),
+            slash_prefix=settings.get("slash_command_prefix", ""),
+            app_name=args.name,
+        )
+        sys.stdout.write(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+        return 0
+    finally:
+        await app.db.close()
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "shell": cmd_shell,
     "run": cmd_run,
@@ -247,6 +282,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = 
     "plugins": cmd_plugins,
     "export": cmd_export,
     "db": cmd_db,
+    "slack": cmd_slack,
 }
 
 

@@ -41,4 +41,3 @@ def command_text(base: str, command: Command, values: Mapping[str, str | bool | 
         elif isinstance(value, str) and value.strip():
             parts.append(f"{option.flag_name} {quote(value.strip())}")
     return " ".join(parts)
-

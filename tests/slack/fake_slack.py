@@ -135,10 +135,10 @@ class FakeSlack:
         async with self._changed:
             self._changed.notify_all()
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async def wait_for(self, predicate: Callable[[], Any], seconds: float = 10.0) -> Any:
         """Wait until ``predicate()`` is truthy (re-checked after every change), and return it."""
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
+            await asyncio.wait_for(self._changed.wait_for(predicate), seconds)
         return predicate()
 
     def called(self, method: str) -> list[dict[str, Any]]:
@@ -206,7 +206,14 @@ class FakeSlack:
         return channel
 
     def api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "team": "test", "user": "chatops", "team_id": TEAM, "user_id": BOT_USER, "bot_id": BOT_ID}
+        return {
+            "ok": True,
+            "team": "test",
+            "user": "chatops",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": BOT_ID,
+        }
 
     def api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link/?ticket={uuid.uuid4()}"}
@@ -227,7 +234,12 @@ class FakeSlack:
         ts = self._ts()
         thread = args.get("thread_ts")
         channel.messages[ts] = Posted(ts, BOT_USER, args.get("text", ""), args.get("blocks", []), thread)
-        return {"ok": True, "channel": channel.id, "ts": ts, "message": {"text": args.get("text", ""), "ts": ts}}
+        return {
+            "ok": True,
+            "channel": channel.id,
+            "ts": ts,
+            "message": {"text": args.get("text", ""), "ts": ts},
+        }
 
     def api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
@@ -439,7 +451,9 @@ class FakeSlack:
             "team_id": TEAM,
             "team_domain": "test",
             "channel_id": channel,
-            "channel_name": "directmessage" if found and found.is_im else (found.name if found else "unknown"),
+            "channel_name": "directmessage"
+            if found and found.is_im
+            else (found.name if found else "unknown"),
             "user_id": user,
             "user_name": self.users[user]["name"],
             "command": command,
@@ -526,7 +540,10 @@ class FakeSlack:
         """POST to an app endpoint as Slack does: JSON (events) or form-encoded, signed."""
         assert url.startswith("http://127.0.0.1:"), "loopback only"
         if interactive:
-            body, content_type = urlencode({"payload": json.dumps(payload)}).encode(), "application/x-www-form-urlencoded"
+            body, content_type = (
+                urlencode({"payload": json.dumps(payload)}).encode(),
+                "application/x-www-form-urlencoded",
+            )
         elif form:
             body, content_type = urlencode(payload).encode(), "application/x-www-form-urlencoded"
         else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from chatops.commands.registry import CommandRegistry
-from chatops.transports.slack.config import SlackConfig
 
 # Slack's own slash commands, which an app cannot take over.
 BUILT_IN = frozenset(
@@ -55,15 +54,29 @@ def _describe(registry: CommandRegistry, name: str) -> tuple[str, str]:
         hint = " ".join(a.usage() for a in command.args)
         return command.help or name, hint
     group = registry.groups[name]
-    subs = sorted(group.commands)
-    return group.help or f"{name} commands", " | ".join(subs)
+    hint = ""
+    for sub in sorted(group.commands):
+        longer = f"{hint} | {sub}" if hint else sub
+        if len(longer) > 96:
+            return group.help or f"{name} commands", f"{hint} | …"
+        hint = longer
+    return group.help or f"{name} commands", hint
 
 
-def manifest(registry: CommandRegistry, settings: SlackConfig, app_name: str = "chatops") -> dict[str, Any]:
-    http = settings.mode == "http"
-    base = f"{(settings.public_url or 'https://chatops.example.org').rstrip('/')}{settings.path}"
+def manifest(
+    registry: CommandRegistry,
+    *,
+    mode: str = "socket",
+    public_url: str | None = None,
+    path: str = "/slack",
+    slash_prefix: str = "",
+    app_name: str = "chatops",
+) -> dict[str, Any]:
+    """The manifest as a dict (``yaml.safe_dump`` it); HTTP mode needs the public URL Slack posts to."""
+    http = mode == "http"
+    base = f"{(public_url or 'https://chatops.example.org').rstrip('/')}{path}"
     commands = []
-    for slash, name in slash_names(registry, settings.slash_command_prefix).items():
+    for slash, name in slash_names(registry, slash_prefix).items():
         description, hint = _describe(registry, name)
         entry: dict[str, Any] = {
             "command": f"/{slash}",

@@ -3,8 +3,8 @@ driven through the real slack-sdk (Socket Mode) against a local Slack."""
 
 from __future__ import annotations
 
-from conftest import ALICE, BOB, SlackBot
 from fake_slack import Channel, FakeSlack, Posted, unescape
+from slack_bot import ALICE, BOB, SlackBot
 
 
 def said(channel: Channel, start: str) -> Posted | None:
@@ -55,7 +55,9 @@ async def test_an_incident_from_declaration_to_resolution(slack: FakeSlack, bot:
     await slack.wait_for(lambda: said(dm, "You are now Tech Lead of INC-1."))
 
     # the status message's "Post update" button opens the update form as a modal
-    await slack.push("interactive", slack.button_press(room.id, status.ts, buttons(status)["Post update"], ALICE))
+    await slack.push(
+        "interactive", slack.button_press(room.id, status.ts, buttons(status)["Post update"], ALICE)
+    )
     view_id = await slack.wait_for(lambda: next(iter(slack.views), None))
     assert slack.views[view_id]["title"]["text"] == "Post an update"
     impact = "checkout failing for ~30% — rolling back — next update in 15 min"
@@ -63,7 +65,9 @@ async def test_an_incident_from_declaration_to_resolution(slack: FakeSlack, bot:
     await slack.wait_for(lambda: said(room, "Update posted to INC-1."))
     await slack.wait_for(lambda: f"Impact: {impact}" in status.text)
 
-    await slack.push("interactive", slack.button_press(room.id, status.ts, buttons(status)["Mitigated"], ALICE))
+    await slack.push(
+        "interactive", slack.button_press(room.id, status.ts, buttons(status)["Mitigated"], ALICE)
+    )
     mitigated = await slack.wait_for(lambda: said(room, "INC-1 is mitigated"))
     assert "monitoring until" in mitigated.text
     await slack.wait_for(lambda: "Resolve" in buttons(status))
@@ -90,13 +94,17 @@ async def test_declaring_without_a_title_opens_the_declare_modal(slack: FakeSlac
     assert [b["block_id"] for b in view["blocks"]] == ["title", "sev"]
     assert [b["optional"] for b in view["blocks"]] == [False, True]
 
-    await slack.push("interactive", slack.view_submission(view_id, {"title": 'Payments "stuck"', "sev": "1"}, ALICE))
+    await slack.push(
+        "interactive", slack.view_submission(view_id, {"title": 'Payments "stuck"', "sev": "1"}, ALICE)
+    )
     declared = await slack.wait_for(lambda: said(slack.channels["C0GENERAL"], "INC-1 declared"))
     assert declared.text.startswith('INC-1 declared · Sev1 · "Payments "stuck""')
     assert await slack.wait_for(lambda: slack.channel_named("inc-1-payments-stuck"))
 
 
-async def test_a_typed_command_without_arguments_gets_usage_not_a_modal(slack: FakeSlack, bot: SlackBot) -> None:
+async def test_a_typed_command_without_arguments_gets_usage_not_a_modal(
+    slack: FakeSlack, bot: SlackBot
+) -> None:
     await slack.push("events_api", slack.message_event("!incident declare", ALICE))
     await bot.idle()
     assert not slack.views
@@ -111,3 +119,10 @@ async def test_the_bot_answers_when_addressed_and_ignores_itself(slack: FakeSlac
     await bot.idle()
     answers = [m for m in slack.channels["C0GENERAL"].messages.values() if m.user == "UBOT00001" and m.blocks]
     assert len(answers) == 1 and "!incident declare" in answers[0].text
+
+
+async def test_a_slash_command_in_a_public_channel_the_bot_is_not_in(slack: FakeSlack, bot: SlackBot) -> None:
+    random = slack.add_channel("C0RANDOM", "random", members=[ALICE])
+    await slack.push("slash_commands", slack.slash_command("/chatops-help", "", ALICE, random.id))
+    answer = await slack.wait_for(lambda: said(random, "Commands"))
+    assert "UBOT00001" in random.members and answer.user == "UBOT00001"

@@ -1,0 +1,117 @@
+"""Slack's text markup in, Block Kit and modals out (pure functions, no Slack)."""
+
+from __future__ import annotations
+
+import json
+
+from chatops.commands.compose import command_text, quote
+from chatops.commands.declare import Arg, Command, Option
+from chatops.models.content import Button, Buttons, Content, Fields, Form, FormField, Mention, Text
+from chatops.transports.slack import inbound, render
+
+
+async def _noop(ctx: object) -> None: ...
+
+
+def test_slack_markup_reads_as_typed() -> None:
+    assert inbound.plain_text("!incident role ic <@U123ABC|alice>") == "!incident role ic <@U123ABC>"
+    assert inbound.plain_text("see <#C024BE7LR|ops> and <https://status.example.org|status>") == (
+        "see #ops and https://status.example.org"
+    )
+    assert (
+        inbound.plain_text("errors &lt; 5% &amp;&amp; p99 &gt; 2s <!here>") == "errors < 5% && p99 > 2s @here"
+    )
+
+
+def test_a_message_is_a_command_with_the_prefix_or_when_it_addresses_the_bot() -> None:
+    assert inbound.command_text("!incident list", "!", "UBOT") == "!incident list"
+    assert inbound.command_text("<@UBOT> incident list", "!", "UBOT") == "!incident list"
+    assert inbound.command_text("<@UBOT>: !help", "!", "UBOT") == "!help"
+    assert inbound.command_text("<@UBOT>", "!", "UBOT") is None
+    assert inbound.command_text("the incident is over", "!", "UBOT") is None
+
+
+def test_slash_commands_map_to_the_commands_they_were_named_for() -> None:
+    names = {"incident": "incident", "chatops-help": "help"}
+    assert inbound.slash_text("/incident", "declare &lt;db&gt;", "!", names) == "!incident declare <db>"
+    assert inbound.slash_text("/chatops-help", "", "!", names) == "!help"
+    assert inbound.slash_text("/giphy", "cats", "!", names) is None
+
+
+def test_only_what_people_type_is_read() -> None:
+    base = {"type": "message", "channel": "C1", "user": "U1", "text": "!help", "ts": "1.1"}
+    assert inbound.typed_message(base, "UBOT", "BBOT")
+    assert inbound.typed_message({**base, "subtype": "thread_broadcast"}, "UBOT", "BBOT")
+    for other in (
+        {"subtype": "message_changed"},
+        {"subtype": "channel_join"},
+        {"bot_id": "BBOT"},
+        {"user": "UBOT"},
+    ):
+        assert not inbound.typed_message({**base, **other}, "UBOT", "BBOT")
+
+
+def test_content_renders_as_block_kit_with_real_mentions_and_escaped_text() -> None:
+    content = Content(
+        (
+            Text(("IC: ", Mention("slack:U1", "alice"), " & ", Mention("matrix:@bob:x", "bob"), " <b>")),
+            Fields(tuple((f"k{i}", "v") for i in range(12))),
+            Buttons((Button("Ack", "page.ack:1", "!page ack 1", "primary"),)),
+        )
+    )
+    message = render.render(content, "slack")
+    assert message.blocks[0]["text"]["text"] == "IC: <@U1> &amp; @bob &lt;b&gt;"
+    assert [len(b.get("fields", [])) for b in message.blocks[1:3]] == [10, 2]
+    (button,) = message.blocks[3]["elements"]
+    assert button == {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Ack", "emoji": True},
+        "action_id": "page.ack:1",
+        "value": "!page ack 1",
+        "style": "primary",
+    }
+    assert message.text.startswith("IC: <@U1> &amp; @bob")
+
+
+def test_long_text_is_split_into_sections_within_slacks_limits() -> None:
+    message = render.render(Content((Text(("x" * 7000,)),)), "slack")
+    assert [len(b["text"]["text"]) for b in message.blocks] == [3000, 3000, 1000]
+
+
+def test_a_form_becomes_a_modal_and_its_submission_named_values() -> None:
+    form = Form(
+        "Declare an incident, with a long title",
+        "incident declare",
+        (
+            FormField("title", "What is wrong?"),
+            FormField("sev", "Severity", required=False, choices=("1", "2")),
+        ),
+    )
+    view = render.modal(form, {"channel": "C1", "text": "!incident declare"})
+    assert len(view["title"]["text"]) <= 24
+    assert json.loads(view["private_metadata"]) == {"channel": "C1", "text": "!incident declare"}
+    assert [b["element"]["type"] for b in view["blocks"]] == ["plain_text_input", "static_select"]
+    state = {
+        "title": {"value": {"type": "plain_text_input", "value": "DB down"}},
+        "sev": {"value": {"type": "static_select", "selected_option": {"value": "2"}}},
+    }
+    assert render.submitted_values({"state": {"values": state}}) == {"title": "DB down", "sev": "2"}
+
+
+def test_submitted_values_become_the_command_a_person_would_type() -> None:
+    declare = Command(
+        "declare",
+        _noop,
+        args=(Arg("title", greedy=True),),
+        options=(Option("--sev"), Option("--private", is_flag=True)),
+        group="incident",
+    )
+    text = command_text(
+        "!incident declare", declare, {"title": 'DB "primary" down', "sev": " 1 ", "private": "true"}
+    )
+    assert text == '!incident declare \'DB "primary" down\' --sev "1" --private'
+    assert (
+        command_text("!incident update --id 3", declare, {"title": "", "other": "x"})
+        == "!incident update --id 3"
+    )
+    assert quote("""it's "x" “y” «z»""") == '"it\'s ”x” “y” «z»"'
