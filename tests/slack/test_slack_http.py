@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
+from pathlib import Path
 
-from fake_slack import FakeSlack
+import pytest
+from fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from slack_bot import ALICE, SIGNING_SECRET, SlackBot
 
 
@@ -90,3 +93,29 @@ async def test_a_button_over_http_runs_its_command(slack: FakeSlack, http_bot: S
         0
     ] == 200
     await slack.wait_for(lambda: any(t.startswith("INC-1 is mitigated") for t in room.texts()))
+
+
+async def test_tokens_and_the_signing_secret_never_reach_the_logs(
+    slack: FakeSlack, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for mode in ("socket", "http"):
+        runner = SlackBot(slack, tmp_path / mode, [], mode=mode)
+        (tmp_path / mode).mkdir()
+        await runner.start()
+        try:
+            command = slack.slash_command("/incident", 'declare "DB down"', ALICE)
+            if mode == "http":
+                await slack.post_signed(f"{runner.url}/commands", command, "wrong", form=True)
+                await slack.post_signed(f"{runner.url}/commands", command, SIGNING_SECRET, form=True)
+            else:
+                await slack.push("slash_commands", command)
+            await slack.wait_for(lambda: slack.channel_named("inc-1-db-down"))
+            await runner.idle()
+        finally:
+            await runner.stop()
+        slack.channels = {k: v for k, v in slack.channels.items() if v.name != "inc-1-db-down"}
+    logged = caplog.text
+    assert "conversations.create" in logged  # the debug log is really on
+    for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):
+        assert secret not in logged

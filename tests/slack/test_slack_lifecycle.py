@@ -126,3 +126,17 @@ async def test_a_slash_command_in_a_public_channel_the_bot_is_not_in(slack: Fake
     await slack.push("slash_commands", slack.slash_command("/chatops-help", "", ALICE, random.id))
     answer = await slack.wait_for(lambda: said(random, "Commands"))
     assert "UBOT00001" in random.members and answer.user == "UBOT00001"
+
+
+async def test_a_command_typed_in_a_thread_is_answered_in_that_thread(
+    slack: FakeSlack, bot: SlackBot
+) -> None:
+    general = slack.channels["C0GENERAL"]
+    root = slack.message_event("is checkout slow for anyone?", ALICE)
+    await slack.push("events_api", root)
+    thread_ts = root["event"]["ts"]
+    await slack.push("events_api", slack.message_event("!incident list", BOB, thread_ts=thread_ts))
+    answer = await slack.wait_for(
+        lambda: next((m for m in general.messages.values() if m.user == "UBOT00001"), None)
+    )
+    assert answer.thread_ts == thread_ts
