@@ -1,5 +1,6 @@
 """Every transport honours the same contract: the console and the test fake here, Matrix in
-tests/matrix/test_contract.py against a real Synapse (Slack and Discord join as they arrive)."""
+tests/matrix/test_contract.py against a real Synapse, Slack in tests/slack/test_plugins_in_slack.py
+against a local Slack (Discord joins when it arrives)."""
 
 from __future__ import annotations
 
