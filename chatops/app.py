@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from chatops.buttons import ButtonRegistry
 from chatops.clock import Clock
 from chatops.commands.registry import CommandRegistry
 from chatops.config import Config, ConfigError
@@ -64,6 +65,7 @@ class App:
         self.scheduler.owners = {kind: plugin for plugin, part in timer_parts for kind in part}
         self.outbound = Outbound(self)
         self.cursors = Cursors(self)
+        self.buttons = ButtonRegistry(self)
         self.transport_types: dict[str, TransportFactory] = merge_unique(
             self.hooks.call_sync("chatops_transport_types"), "transport"
         )

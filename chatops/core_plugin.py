@@ -1,4 +1,4 @@
-"""The host's own plugin: ``!help`` and the built-in transports (console, Matrix, Slack).
+"""The host's own plugin: ``!help`` and the built-in transports (console, Matrix, Slack, Discord).
 
 Registered through the same entry point group as every other plugin.
 """
@@ -73,4 +73,5 @@ def chatops_transport_types() -> dict[str, TransportFactory]:
         "console": ConsoleTransport,
         "matrix": _installed("chatops.transports.matrix.transport", "MatrixTransport", "matrix"),
         "slack": _installed("chatops.transports.slack.transport", "SlackTransport", "slack"),
+        "discord": _installed("chatops.transports.discord.transport", "DiscordTransport", "discord"),
     }

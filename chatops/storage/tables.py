@@ -1,4 +1,4 @@
-"""The core's own tables: timers, domain events, outbox, transport cursors.
+"""The core's own tables: timers, domain events, outbox, transport cursors, buttons.
 
 Plugins keep their tables in their own ``MetaData`` and migrations.
 """
@@ -56,5 +56,13 @@ cursors = Table(
     metadata,
     Column("transport", String(100), primary_key=True),
     Column("cursor", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+buttons = Table(
+    "chatops_buttons",
+    metadata,
+    Column("action_id", String(255), primary_key=True),
+    Column("command", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -1,0 +1,1 @@
+"""The Discord transport (``pip install 'chatops[discord]'``): gateway and application commands."""
