@@ -1,0 +1,80 @@
+"""Discord drops connections and rate-limits; chatops resumes, keeps its buttons, drops nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from discord_bot import DiscordBot
+from fake_discord import ALICE, OPS_ID, RESUME, FakeDiscord
+
+from chatops.models.chat import MessageRef
+
+
+async def declared_room(fake: FakeDiscord, title: str = "DB down") -> tuple[str, str]:
+    await fake.interact(fake.slash("incident", ALICE, "declare", title=title))
+    room = await fake.wait_for(lambda: fake.channel_named("inc-1-db-down"))
+    await fake.wait_for(lambda: room.pins)
+    return room.id, room.pins[0]
+
+
+async def test_the_bot_resumes_after_the_gateway_drops_and_keeps_answering(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    fake = discord_server
+    room_id, _ = await declared_room(fake)
+    await fake.drop()
+    await fake.ready()  # discord.py reconnected …
+    assert any(m.get("op") == RESUME for m in fake.gateway_log)  # … and resumed its session
+    await fake.interact(fake.slash("incident", ALICE, "note", room_id, text="restarted the primary"))
+    room = fake.channels[room_id]
+    await fake.wait_for(lambda: any(t.startswith("Noted on INC-1") for t in room.texts()))
+
+
+async def test_a_button_from_before_a_restart_still_works(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    fake = discord_server
+    room_id, status_id = await declared_room(fake)
+    status = fake.channels[room_id].messages[status_id]
+    mitigated = status.buttons()["Mitigated"]
+    await bot.restart()
+    await fake.ready()
+    await fake.interact(fake.press(room_id, status_id, mitigated, ALICE))
+    room = fake.channels[room_id]
+    await fake.wait_for(lambda: any(t.startswith("INC-1 is mitigated") for t in room.texts()))
+
+
+async def test_an_unknown_button_is_answered_not_ignored(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    fake = discord_server
+    pressed = await fake.interact(fake.press(OPS_ID, "1", "someone-elses:button", ALICE))
+    (response,) = pressed.responses
+    assert response["type"] == 4 and response["data"]["flags"] == 64
+    assert "not known to chatops" in response["data"]["content"]
+
+
+async def test_an_event_discord_py_cannot_read_does_not_leave_the_bot_deaf(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    fake = discord_server
+    broken = fake.slash("incident", ALICE, "list")
+    broken["channel"] = {"id": "77", "type": 0, "permission_overwrites": [{"type": 0}]}  # no id: unparseable
+    await fake.dispatch("INTERACTION_CREATE", broken)
+    await fake.wait_for(lambda: fake.connections == 2)  # the connection loop died and was restarted
+    await fake.ready()
+    answered = await fake.interact(fake.slash("incident", ALICE, "list"))
+    assert answered.responses
+
+
+async def test_a_rate_limited_burst_arrives_complete_and_in_order(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    assert bot.app is not None
+    fake = discord_server
+    fake.limits["POST /channels/{id}/messages"] = 3
+    lines = [f"line {i}" for i in range(10)]
+    refs = await asyncio.gather(*(bot.app.outbound.send(f"discord:{OPS_ID}", line) for line in lines))
+    assert all(isinstance(ref, MessageRef) for ref in refs)
+    assert fake.throttled > 0
+    assert fake.channels[OPS_ID].texts() == lines
