@@ -1,6 +1,6 @@
 """Every transport honours the same contract: the console and the test fake here, Matrix in
 tests/matrix/test_contract.py against a real Synapse, Slack in tests/slack/test_plugins_in_slack.py
-against a local Slack (Discord joins when it arrives)."""
+against a local Slack, Discord in tests/discord/test_discord_interactions.py against a local Discord."""
 
 from __future__ import annotations
 
