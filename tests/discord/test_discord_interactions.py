@@ -154,3 +154,20 @@ async def test_the_http_endpoint_verifies_ed25519_and_answers_first(
     await discord_server.wait_for(lambda: discord_server.channel_named("inc-1-db-down"))
     bare = await post(bot.url, discord_server.slash("incident", ALICE, "declare"), key)
     assert json.loads(bare[1])["type"] == 9  # the modal is the HTTP answer itself
+
+
+async def test_incident_channels_go_in_the_category_and_let_the_responders_in(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    runner = DiscordBot(discord_server, tmp_path, [], incident_category_id=777, responders=[888])
+    await runner.start()
+    try:
+        await discord_server.interact(
+            discord_server.slash("incident", ALICE, "declare", title="DB down", private=True)
+        )
+        room = await discord_server.wait_for(lambda: discord_server.channel_named("inc-1-db-down"))
+        assert room.parent_id == "777"
+        assert int(room.overwrites["888"]["allow"]) & (1 << 10) and room.overwrites["888"]["type"] == 0
+        assert int(room.overwrites["1000000000000000003"]["deny"]) & (1 << 10)  # private
+    finally:
+        await runner.stop()

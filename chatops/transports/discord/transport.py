@@ -299,9 +299,13 @@ class DiscordTransport(Transport):
             if await self.app.dispatcher.open_form_first(message):
                 return
             await respond({"type": 5, "data": {"flags": render.EPHEMERAL}})
+            self._deferred[message.event_id] = incoming
+        except TransportError as exc:
+            # too late for a first answer (Discord shows "interaction failed"): still run the
+            # command, whose answers go to the channel
+            log.warning("%s", exc)
         finally:
             self._initial.pop(message.event_id, None)
-        self._deferred[message.event_id] = incoming
         await self._learn_mentions(text)
         self.queues.submit(message)
 
