@@ -1,9 +1,11 @@
-"""Inbound messages handled in order per room, rooms in parallel.
+"""Inbound work handled in order per room, rooms in parallel.
 
 Push-based platforms (Slack, Discord) hand the transport one event at a
-time, each on its own task: without this, two commands typed quickly in a
-room could be handled out of order.  A room's worker exists only while the
-room has messages waiting.
+time, each on its own task.  A transport takes each event's place in its
+room's line synchronously, as it arrives, and only then does anything that
+waits (a name lookup, a database read, answering the platform): so two
+commands typed quickly in a room are handled in the order they were typed.
+A room's worker exists only while the room has work waiting.
 """
 
 from __future__ import annotations
@@ -13,45 +15,62 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 
-from chatops.models.chat import Message
-
 log = logging.getLogger("chatops.inbound")
+Job = Callable[[], Awaitable[None]]
 
 
 class RoomQueues:
-    def __init__(self, handle: Callable[[Message], Awaitable[None]], name: str) -> None:
-        self._handle = handle
+    def __init__(self, name: str) -> None:
         self._name = name
-        self._waiting: dict[str, deque[Message]] = {}
+        self._waiting: dict[str, deque[Job]] = {}
         self._workers: set[asyncio.Task[None]] = set()
 
-    def submit(self, message: Message) -> None:
-        """Queue ``message`` behind the earlier ones of its room; returns at once."""
-        room = message.room.id
+    def submit(self, room: str, job: Job) -> None:
+        """Queue ``job`` behind the room's earlier ones; returns at once (call it before awaiting)."""
         queue = self._waiting.get(room)
         if queue is not None:
-            queue.append(message)
+            queue.append(job)
             return
-        self._waiting[room] = deque([message])
+        self._waiting[room] = deque([job])
         worker = asyncio.create_task(self._work(room), name=f"{self._name}-room-{room}")
         self._workers.add(worker)
         worker.add_done_callback(self._workers.discard)
+
+    def later(self, room: str) -> Callable[[Job | None], None]:
+        """Take a place in the room's line now, and fill it once the job is known.
+
+        The returned function must be called exactly once: with the job, or with
+        None when there is nothing to run (the room's later work waits until then).
+        """
+        filled: asyncio.Future[Job | None] = asyncio.get_running_loop().create_future()
+
+        async def place() -> None:
+            job = await filled
+            if job is not None:
+                await job()
+
+        self.submit(room, place)
+
+        def fill(job: Job | None) -> None:
+            if not filled.done():
+                filled.set_result(job)
+
+        return fill
 
     async def _work(self, room: str) -> None:
         queue = self._waiting[room]
         try:
             while queue:
-                message = queue[0]
                 try:
-                    await self._handle(message)
+                    await queue[0]()
                 except Exception:
-                    log.exception("handling %r failed", message.event_id)
+                    log.exception("handling inbound work in %s failed", room)
                 queue.popleft()
         finally:
-            del self._waiting[room]
+            self._waiting.pop(room, None)
 
     async def idle(self) -> None:
-        """Wait until every queued message has been handled."""
+        """Wait until every queued job has run."""
         while self._workers:
             await asyncio.gather(*list(self._workers), return_exceptions=True)
 
@@ -59,3 +78,4 @@ class RoomQueues:
         for worker in list(self._workers):
             worker.cancel()
         await asyncio.gather(*list(self._workers), return_exceptions=True)
+        self._waiting.clear()

@@ -25,14 +25,12 @@ def quote(value: str) -> str:
 def command_text(base: str, command: Command, values: Mapping[str, str | bool | None]) -> str:
     """``base`` (``!incident declare`` plus anything already given) with ``values`` appended.
 
-    Values are matched by name to the command's arguments (in declared order)
-    and options (``sev`` -> ``--sev``); empty values and unknown names are left out.
+    Values are matched by name to the command's options (``sev`` -> ``--sev``)
+    and arguments (in declared order); empty values and unknown names are left
+    out.  Arguments follow a ``--``, so text that starts with ``--`` (a note
+    saying ``--id=7``) stays text and is never read as an option.
     """
     parts = [base.rstrip()]
-    for arg in command.args:
-        value = values.get(arg.name)
-        if isinstance(value, str) and value.strip():
-            parts.append(quote(value.strip()))
     for option in command.options:
         value = values.get(option.dest)
         if option.is_flag:
@@ -40,4 +38,11 @@ def command_text(base: str, command: Command, values: Mapping[str, str | bool | 
                 parts.append(option.flag_name)
         elif isinstance(value, str) and value.strip():
             parts.append(f"{option.flag_name} {quote(value.strip())}")
+    positionals = [
+        quote(value.strip())
+        for arg in command.args
+        if isinstance(value := values.get(arg.name), str) and value.strip()
+    ]
+    if positionals:
+        parts += ["--", *positionals]
     return " ".join(parts)

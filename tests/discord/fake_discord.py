@@ -110,6 +110,8 @@ class FakeDiscord:
         self.commands: dict[str, list[dict[str, Any]]] = {}  # registration path -> commands
         self.interactions: dict[str, Interaction] = {}
         self.limits: dict[str, int] = {}  # "METHOD /route/template" -> calls allowed per window
+        self.latency_s: dict[str, float] = {}  # "METHOD /route/template" -> how long Discord takes
+        self.message_content_allowed = True  # the privileged intent, as enabled in the Developer Portal
         self.limit_window_s = 0.5
         self.throttled = 0
         self.connections = 0
@@ -199,6 +201,8 @@ class FakeDiscord:
             return reply({"message": "401: Unauthorized", "code": 0}, 401)
         parts = path.strip("/").split("/")
         template = method + " /" + "/".join(p if not p.isdigit() else "{id}" for p in parts)
+        if template in self.latency_s:
+            await asyncio.sleep(self.latency_s[template])  # a slow Discord, not synchronisation
         if self._throttle(template, parts):
             self.throttled += 1
             await self._notify()
@@ -268,7 +272,7 @@ class FakeDiscord:
                 posted.components = body.get("components", [])
                 posted.edits += 1
                 return reply(self.message_json(channel_id, posted))
-            case ("PUT", ["channels", channel_id, "pins", message_id]):
+            case ("PUT", ["channels", channel_id, "messages", "pins", message_id]):
                 channel = self.channels[channel_id]
                 _ = channel.messages[message_id]
                 if message_id not in channel.pins:
@@ -463,6 +467,9 @@ class FakeDiscord:
             elif op == IDENTIFY:
                 if data["d"].get("token") != TOKEN:
                     await ws.close(code=4004, message=b"Authentication failed.")
+                    break
+                if data["d"].get("intents", 0) & (1 << 15) and not self.message_content_allowed:
+                    await ws.close(code=4014, message=b"Disallowed intent(s).")
                     break
                 ready = {
                     "v": 10,

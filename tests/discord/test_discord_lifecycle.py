@@ -110,3 +110,16 @@ async def test_slash_commands_are_registered_from_the_declarations_once(
     assert puts == 1
     await bot.restart()
     assert len(fake.called("PUT", "/applications/")) == 1  # unchanged: not registered again
+
+
+async def test_a_submitted_form_missing_what_is_required_gets_usage_not_another_modal(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    fake = discord_server
+    bare = await fake.interact(fake.slash("incident", ALICE, "declare"))
+    submitted = await fake.interact(
+        fake.submit(bare.responses[0]["data"]["custom_id"], {"title": "   "}, ALICE)
+    )
+    assert submitted.responses == [EPHEMERAL_DEFER]
+    await fake.wait_for(lambda: submitted.original)
+    assert "Usage: !incident declare <title>" in submitted.original["content"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
+import pytest
 from discord_bot import DiscordBot
-from fake_discord import ALICE, OPS_ID, RESUME, FakeDiscord
+from fake_discord import ALICE, BOT_ID, OPS_ID, RESUME, FakeDiscord
 
 from chatops.models.chat import MessageRef
+from chatops.transports.base import TransportError
 
 
 async def declared_room(fake: FakeDiscord, title: str = "DB down") -> tuple[str, str]:
@@ -78,3 +81,32 @@ async def test_a_rate_limited_burst_arrives_complete_and_in_order(
     assert all(isinstance(ref, MessageRef) for ref in refs)
     assert fake.throttled > 0
     assert fake.channels[OPS_ID].texts() == lines
+
+
+async def test_commands_are_handled_in_the_order_they_were_typed_even_when_a_name_is_slow(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    fake = discord_server
+    fake.add_user("1000000000000000009", "carol")
+    fake.latency_s["GET /users/{id}"] = 0.3
+    await fake.dispatch("MESSAGE_CREATE", fake.message("!help incident <@1000000000000000009>", ALICE))
+    await fake.dispatch("MESSAGE_CREATE", fake.message("!help", ALICE))
+    ops = fake.channels[OPS_ID]
+    await fake.wait_for(lambda: len([m for m in ops.messages.values() if m.author == BOT_ID]) == 2)
+    answers = [m.content or m.embeds[0]["description"] for m in ops.messages.values() if m.author == BOT_ID]
+    assert answers[0].startswith("!incident — ") and answers[1].startswith("Commands")
+
+
+async def test_a_wrong_token_is_a_clear_error(discord_server: FakeDiscord, tmp_path: Path) -> None:
+    runner = DiscordBot(discord_server, tmp_path, [], token="not-the-token")
+    with pytest.raises(TransportError, match="refused the bot token"):
+        await runner.start()
+
+
+async def test_text_commands_without_the_message_content_intent_is_a_clear_error(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    discord_server.message_content_allowed = False
+    runner = DiscordBot(discord_server, tmp_path, [], text_commands=True)
+    with pytest.raises(TransportError, match="Message Content intent is not enabled"):
+        await runner.start()

@@ -81,6 +81,7 @@ class FakeSlack:
         self.views: dict[str, dict[str, Any]] = {}
         self.throttled = 0
         self.limits: dict[str, int] = {}  # method -> calls allowed per channel per window
+        self.latency_s: dict[str, float] = {}  # method -> how long Slack takes to answer it
         self.limit_window_s = 1.0
         self._windows: dict[tuple[str, str], tuple[float, int]] = {}
         self._triggers: dict[str, float] = {}
@@ -165,6 +166,8 @@ class FakeSlack:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.pop("token", None)
         self.calls.append((method, args))
+        if method in self.latency_s:
+            await asyncio.sleep(self.latency_s[method])  # a slow Slack, not synchronisation
         limited = self._throttle(method, str(args.get("channel", "")))
         if limited:
             self.throttled += 1

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
 from fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from slack_bot import ALICE, SIGNING_SECRET, SlackBot
 
@@ -119,3 +120,10 @@ async def test_tokens_and_the_signing_secret_never_reach_the_logs(
     assert "conversations.create" in logged  # the debug log is really on
     for secret in (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET):
         assert secret not in logged
+
+
+async def test_a_timestamp_that_is_not_a_number_is_refused(slack: FakeSlack, http_bot: SlackBot) -> None:
+    async with ClientSession() as session:
+        headers = {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
+        async with session.post(f"{http_bot.url}/events", data=b"{}", headers=headers) as response:
+            assert response.status == 401

@@ -6,6 +6,8 @@ from __future__ import annotations
 from fake_slack import Channel, FakeSlack, Posted, unescape
 from slack_bot import ALICE, BOB, SlackBot
 
+from chatops.transports.slack.transport import SlackTransport
+
 
 def said(channel: Channel, start: str) -> Posted | None:
     return next((m for m in channel.messages.values() if m.text.startswith(start)), None)
@@ -140,3 +142,29 @@ async def test_a_command_typed_in_a_thread_is_answered_in_that_thread(
         lambda: next((m for m in general.messages.values() if m.user == "UBOT00001"), None)
     )
     assert answer.thread_ts == thread_ts
+
+
+async def test_commands_are_handled_in_the_order_they_were_typed_even_when_a_name_is_slow(
+    slack: FakeSlack, bot: SlackBot
+) -> None:
+    slack.add_user("UCAROL001", "carol")
+    slack.latency_s["users.info"] = 0.3  # looking carol up takes a while
+    await slack.push("events_api", slack.message_event("!help incident <@UCAROL001>", ALICE))
+    await slack.push("events_api", slack.message_event("!help", ALICE))
+    general = slack.channels["C0GENERAL"]
+    await bot.idle()
+    answers = [m.text for m in general.messages.values() if m.user == "UBOT00001"]
+    assert answers[0].startswith("!incident — ") and answers[1].startswith("Commands")
+
+
+async def test_a_mention_label_typed_by_someone_does_not_rename_anyone(
+    slack: FakeSlack, bot: SlackBot
+) -> None:
+    assert bot.app is not None
+    transport = bot.app.transports["slack"]
+    assert isinstance(transport, SlackTransport)
+    await slack.push("slash_commands", slack.slash_command("/chatops-help", "", ALICE))
+    await slack.push("slash_commands", slack.slash_command("/chatops-help", "", BOB))
+    assert transport.resolve_mention("@alice") == transport.user_of(ALICE)
+    assert transport.resolve_mention(f"<@{BOB}|alice>") == transport.user_of(BOB)
+    assert transport.resolve_mention("@alice") == transport.user_of(ALICE)  # still alice, not bob

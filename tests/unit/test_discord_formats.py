@@ -56,7 +56,8 @@ def test_an_invocation_becomes_the_text_a_person_would_type() -> None:
         ],
     }
     assert (
-        commands.invocation_text(data, registry(), "!") == '!incident declare "DB down" --sev "2" --near-miss'
+        commands.invocation_text(data, registry(), "!")
+        == '!incident declare --sev "2" --near-miss -- "DB down"'
     )
     assert commands.invocation_text({"name": "help"}, registry(), "!") == "!help"
     assert commands.invocation_text({"name": "giphy"}, registry(), "!") is None

@@ -40,15 +40,15 @@ def test_slash_commands_map_to_the_commands_they_were_named_for() -> None:
 
 def test_only_what_people_type_is_read() -> None:
     base = {"type": "message", "channel": "C1", "user": "U1", "text": "!help", "ts": "1.1"}
-    assert inbound.typed_message(base, "UBOT", "BBOT")
-    assert inbound.typed_message({**base, "subtype": "thread_broadcast"}, "UBOT", "BBOT")
+    assert inbound.typed_message(base, "UBOT")
+    assert inbound.typed_message({**base, "subtype": "thread_broadcast"}, "UBOT")
     for other in (
         {"subtype": "message_changed"},
         {"subtype": "channel_join"},
         {"bot_id": "BBOT"},
         {"user": "UBOT"},
     ):
-        assert not inbound.typed_message({**base, **other}, "UBOT", "BBOT")
+        assert not inbound.typed_message({**base, **other}, "UBOT")
 
 
 def test_content_renders_as_block_kit_with_real_mentions_and_escaped_text() -> None:
@@ -109,7 +109,8 @@ def test_submitted_values_become_the_command_a_person_would_type() -> None:
     text = command_text(
         "!incident declare", declare, {"title": 'DB "primary" down', "sev": " 1 ", "private": "true"}
     )
-    assert text == '!incident declare \'DB "primary" down\' --sev "1" --private'
+    assert text == '!incident declare --sev "1" --private -- \'DB "primary" down\''
+    assert command_text("!incident note", declare, {"title": "--id=7"}) == '!incident note -- "--id=7"'
     assert (
         command_text("!incident update --id 3", declare, {"title": "", "other": "x"})
         == "!incident update --id 3"

@@ -52,16 +52,25 @@ def routes(transport: DiscordTransport) -> list[web.RouteDef]:
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400, text="not an interaction (JSON with id, token and type)")
         answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        written = asyncio.Event()
 
         async def respond(first: dict[str, Any]) -> None:
+            """Hand the first answer to this request, and return once it is on the wire:
+            the follow-ups that edit it must not overtake it."""
             if not answer.done():
                 answer.set_result(first)
+                await asyncio.wait_for(written.wait(), FIRST_ANSWER_S)
 
         transport.accept(incoming, respond)
         try:
-            return web.json_response(await asyncio.wait_for(asyncio.shield(answer), FIRST_ANSWER_S))
+            first = await asyncio.wait_for(asyncio.shield(answer), FIRST_ANSWER_S)
         except TimeoutError:
             log.error("no first answer for Discord interaction %s within %.1f s", incoming.id, FIRST_ANSWER_S)
             return web.Response(status=500, text="no answer in time")
+        response = web.json_response(first)
+        await response.prepare(request)
+        await response.write_eof()
+        written.set()
+        return response
 
     return [web.post(f"{transport.settings.path}/interactions", interactions)]

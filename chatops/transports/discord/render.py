@@ -17,6 +17,7 @@ FORM_PREFIX = "chatops.form:"
 EPHEMERAL = 64  # message flag
 _CONTENT_CHARS = 2000
 _DESCRIPTION_CHARS = 4096
+_CUSTOM_ID_CHARS = 100
 _STYLES = {"primary": 1, "default": 2, "danger": 4}
 
 
@@ -49,14 +50,12 @@ def message(content: Content, transport: str) -> dict[str, Any]:
                 for label, value in block.items
             ]
         elif isinstance(block, Buttons):
+            # an action id longer than a custom_id holds would come back unknown: such a
+            # button is left out rather than cut short (its command is in the text anyway)
             buttons = [
-                {
-                    "type": 2,
-                    "style": _STYLES.get(b.style, 2),
-                    "label": b.label[:80],
-                    "custom_id": b.action_id[:100],
-                }
+                {"type": 2, "style": _STYLES.get(b.style, 2), "label": b.label[:80], "custom_id": b.action_id}
                 for b in block.buttons
+                if len(b.action_id) <= _CUSTOM_ID_CHARS
             ]
             rows += [{"type": 1, "components": buttons[i : i + 5]} for i in range(0, len(buttons), 5)]
     text = "\n".join(lines)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
@@ -28,13 +29,14 @@ import yarl
 
 from chatops.commands.compose import command_text
 from chatops.commands.parser import ParseError, tokenize
-from chatops.inbound import RoomQueues
+from chatops.inbound import Job, RoomQueues
 from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Content, Form
 from chatops.transports.base import Transport, TransportError
 from chatops.transports.discord import commands, inbound, render
 from chatops.transports.discord.config import DiscordConfig
 from chatops.transports.discord.inbound import Incoming
+from chatops.transports.names import NameBook
 
 if TYPE_CHECKING:
     from aiohttp.web import RouteDef
@@ -48,12 +50,30 @@ Respond = Callable[[dict[str, Any]], Awaitable[None]]
 VIEW_CHANNEL, SEND_MESSAGES, MANAGE_MESSAGES, READ_HISTORY = 1 << 10, 1 << 11, 1 << 13, 1 << 16
 MEMBER = VIEW_CHANNEL | SEND_MESSAGES | READ_HISTORY
 _CHANNEL_CHARS = re.compile(r"[^a-z0-9_\-]+")
+_TOKEN_IN_PATH = re.compile(r"(/interactions/\d+|/webhooks/\d+)/[^/]+")
+_FATAL = {
+    4004: "the token is wrong (transports.discord.token)",
+    4010: "invalid shard",
+    4011: "sharding required",
+    4012: "invalid API version",
+    4013: "invalid intents",
+    4014: "the Message Content intent is not enabled for the bot (Developer Portal → Bot), "
+    "but text_commands is on",
+}
 EXPIRED = "That button or command is not known to chatops (any more). Type the command, or see /help."
 
 
 def channel_name(name: str) -> str:
     """A Discord text-channel name: lowercase letters, digits, - and _, at most 100 characters."""
     return _CHANNEL_CHARS.sub("-", name.lower()).strip("-_")[:100].rstrip("-") or "incident"
+
+
+def _explain(exc: BaseException) -> str:
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return _FATAL[4014]
+    if isinstance(exc, discord.ConnectionClosed):
+        return _FATAL.get(exc.code, f"close code {exc.code}")
+    return str(exc)
 
 
 class _Client(discord.Client):
@@ -85,11 +105,10 @@ class _Client(discord.Client):
         )
 
         async def respond(payload: dict[str, Any]) -> None:
-            await self.transport.rest(
-                "POST", f"/interactions/{incoming.id}/{incoming.token}/callback", payload
-            )
+            path = f"/interactions/{incoming.id}/{incoming.token}/callback"
+            await self.transport.rest("POST", path, payload)
 
-        await self.transport.interact(incoming, respond)
+        self.transport.accept(incoming, respond)
 
 
 class DiscordTransport(Transport):
@@ -113,10 +132,10 @@ class DiscordTransport(Transport):
         self.client: _Client | None = None
         self.bot_user_id = ""
         self.application_id = ""
-        self.queues = RoomQueues(self._handle, name)
+        self.queues = RoomQueues(name)
         self._runner: asyncio.Task[None] | None = None
-        self._names: dict[str, str] = {}
-        self._by_name: dict[str, str] = {}
+        self._failure: BaseException | None = None
+        self.names = NameBook()
         self._direct: dict[str, str] = {}
         self._guild_of: dict[str, str] = {}
         self._forms: OrderedDict[str, str] = OrderedDict()  # modal nonce -> the command text it completes
@@ -137,12 +156,7 @@ class DiscordTransport(Transport):
         return opaque_id.split(":", 1)[1]
 
     def user_of(self, user_id: str) -> User:
-        return User(id=self.opaque(user_id), name=self._names.get(user_id, user_id))
-
-    def remember(self, user_id: str, name: str | None) -> None:
-        if name:
-            self._names[user_id] = name
-            self._by_name[name.lower()] = user_id
+        return User(id=self.opaque(user_id), name=self.names.name(user_id))
 
     def _room(self, channel: str, direct: bool) -> Room:
         return Room(id=self.opaque(channel), name=channel, direct=direct)
@@ -163,15 +177,16 @@ class DiscordTransport(Transport):
         try:
             await client.login(settings.token.get_secret_value())
         except discord.LoginFailure:
+            await client.close()
             raise TransportError("Discord refused the bot token (transports.discord.token)") from None
         self._runner = asyncio.create_task(self._stay_connected(client), name=f"{self.name}-gateway")
         ready = asyncio.create_task(client.ready.wait())
         await asyncio.wait({ready, self._runner}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
         if not client.ready.is_set():
             ready.cancel()
-            if self._runner.done() and self._runner.exception() is not None:
-                raise TransportError(f"Discord gateway: {self._runner.exception()}")
-            raise TransportError("Discord gateway: no READY within 60 s")
+            await self.stop()
+            cause = _explain(self._failure) if self._failure else "no READY within 60 s"
+            raise TransportError(f"Discord gateway: {cause}")
         assert client.user is not None
         self.bot_user_id = str(client.user.id)
         self.application_id = str(client.application_id)
@@ -182,13 +197,21 @@ class DiscordTransport(Transport):
         ends its connection loop, so one odd event does not leave the bot deaf."""
         delay = 1.0
         while not client.is_closed():
+            began = time.monotonic()
             try:
                 await client.connect(reconnect=True)
             except asyncio.CancelledError:
                 raise
+            except (discord.PrivilegedIntentsRequired, discord.LoginFailure, discord.ConnectionClosed) as exc:
+                # discord.py retries what can be retried itself; these need a person (token, intents)
+                self._failure = exc
+                log.error("the Discord gateway refused the bot (%s); it stays disconnected", _explain(exc))
+                return
             except Exception:
                 if client.is_closed():
                     return
+                if time.monotonic() - began > 60:
+                    delay = 1.0
                 log.exception("the Discord gateway connection failed; reconnecting in %.0f s", delay)
                 if client.ws is not None:
                     await client.ws.close(code=4000)
@@ -229,7 +252,8 @@ class DiscordTransport(Transport):
                 return await self.client.http.request(route)
             return await self.client.http.request(route, json=payload)
         except discord.HTTPException as exc:
-            raise TransportError(f"Discord {method} {path.split('?')[0]}: {exc.status} {exc.text}") from None
+            where = _TOKEN_IN_PATH.sub(r"\1/<token>", path.split("?")[0])  # interaction tokens are secrets
+            raise TransportError(f"Discord {method} {where}: {exc.status} {exc.text}") from None
 
     async def sync_commands(self) -> None:
         """Register the slash commands, only where what Discord has differs from the declarations."""
@@ -250,21 +274,19 @@ class DiscordTransport(Transport):
         text = inbound.command_text(message.content, self.prefix, self.bot_user_id)
         if text is None:
             return
-        self.remember(str(message.author.id), message.author.display_name)
+        self.names.learn(str(message.author.id), message.author.display_name)
         for person in message.mentions:
-            self.remember(str(person.id), person.display_name)
+            self.names.learn(str(person.id), person.display_name)
         channel = str(message.channel.id)
         if message.guild is not None:
             self._guild_of[channel] = str(message.guild.id)
-        await self._learn_mentions(text)
-        self.queues.submit(
-            Message(
-                event_id=f"message/{message.id}",
-                room=self._room(channel, message.guild is None),
-                sender=self.user_of(str(message.author.id)),
-                text=text,
-            )
+        command = Message(
+            event_id=f"message/{message.id}",
+            room=self._room(channel, message.guild is None),
+            sender=self.user_of(str(message.author.id)),
+            text=text,
         )
+        self.queues.submit(command.room.id, lambda: self._handle(command))
 
     def accept(self, incoming: Incoming, respond: Respond) -> None:
         """Handle an interaction on its own task (the HTTP endpoint awaits only its first answer)."""
@@ -273,11 +295,20 @@ class DiscordTransport(Transport):
         task.add_done_callback(self._accepted.discard)
 
     async def interact(self, incoming: Incoming, respond: Respond) -> None:
-        """Answer an interaction at once (modal or deferred), then queue its command."""
+        """Answer an interaction at once (a modal, or "thinking…"), then handle it in its channel's turn."""
         if incoming.type == inbound.PING:
             await respond({"type": 1})
             return
-        self.remember(incoming.user_id, incoming.user_name)
+        room = self._room(incoming.channel_id, incoming.direct)
+        place = self.queues.later(room.id)  # its turn is when it arrived, whatever is awaited below
+        job = None
+        try:
+            job = await self._answer_first(incoming, room, respond)
+        finally:
+            place(job)
+
+    async def _answer_first(self, incoming: Incoming, room: Room, respond: Respond) -> Job | None:
+        self.names.learn(incoming.user_id, incoming.user_name)
         if incoming.guild_id:
             self._guild_of[incoming.channel_id] = incoming.guild_id
         try:
@@ -287,17 +318,15 @@ class DiscordTransport(Transport):
             text = None
         if text is None:
             await respond({"type": 4, "data": {**render.plain(EXPIRED), "flags": render.EPHEMERAL}})
-            return
+            return None
         message = Message(
-            event_id=f"interaction/{incoming.id}",
-            room=self._room(incoming.channel_id, incoming.direct),
-            sender=self.user_of(incoming.user_id),
-            text=text,
+            event_id=f"interaction/{incoming.id}", room=room, sender=self.user_of(incoming.user_id), text=text
         )
         self._initial[message.event_id] = respond
         try:
-            if await self.app.dispatcher.open_form_first(message):
-                return
+            # A modal can only be the first answer, and never the answer to a modal.
+            if incoming.type != inbound.MODAL_SUBMIT and await self.app.dispatcher.open_form_first(message):
+                return None
             await respond({"type": 5, "data": {"flags": render.EPHEMERAL}})
             self._deferred[message.event_id] = incoming
         except TransportError as exc:
@@ -306,8 +335,7 @@ class DiscordTransport(Transport):
             log.warning("%s", exc)
         finally:
             self._initial.pop(message.event_id, None)
-        await self._learn_mentions(text)
-        self.queues.submit(message)
+        return lambda: self._handle(message)
 
     async def _text_of(self, incoming: Incoming) -> str | None:
         data = incoming.data
@@ -332,16 +360,18 @@ class DiscordTransport(Transport):
     async def _learn_mentions(self, text: str) -> None:
         """Names of people mentioned as ``<@id>`` (a slash command's text carries no names)."""
         for user_id in inbound.MENTIONED.findall(text):
-            if user_id in self._names:
+            if user_id in self.names:
                 continue
             try:
                 found = await self.rest("GET", f"/users/{user_id}")
-                self.remember(user_id, found.get("global_name") or found.get("username"))
+                self.names.learn(user_id, found.get("global_name") or found.get("username"))
             except TransportError as exc:
                 log.warning("%s", exc)
 
     async def _handle(self, message: Message) -> None:
+        """In the channel's turn: learn the names of the people mentioned, run the command, tidy up."""
         try:
+            await self._learn_mentions(message.text)
             await self.app.dispatcher.handle(message)
         finally:
             incoming = self._deferred.pop(message.event_id, None)
@@ -398,7 +428,7 @@ class DiscordTransport(Transport):
         return True
 
     async def pin(self, ref: MessageRef) -> None:
-        await self.rest("PUT", f"/channels/{self.local(ref.room_id)}/pins/{ref.id}")
+        await self.rest("PUT", f"/channels/{self.local(ref.room_id)}/messages/pins/{ref.id}")
 
     async def set_topic(self, room_id: str, topic: str) -> None:
         """Discord allows two channel edits per ten minutes: the latest topic wins, off the caller's path."""
@@ -484,7 +514,7 @@ class DiscordTransport(Transport):
         if match:
             return self.user_of(match[1])
         if token.startswith("@") and len(token) > 1:
-            known = self._by_name.get(token[1:].lower())
+            known = self.names.only(token[1:])
             if known is not None:
                 return self.user_of(known)
         return None

@@ -38,7 +38,11 @@ def routes(transport: SlackTransport) -> list[web.RouteDef]:
         signature = request.headers.get("X-Slack-Signature", "")
         if not timestamp or not signature:
             return web.Response(status=401, text="missing X-Slack-Signature or X-Slack-Request-Timestamp")
-        if not verifier.is_valid(body, timestamp, signature):
+        try:
+            valid = verifier.is_valid(body, timestamp, signature)
+        except ValueError:  # a timestamp that is not a number
+            valid = False
+        if not valid:
             log.warning("refused a Slack request to %s: bad or stale signature", request.path)
             return web.Response(status=401, text="invalid signature or timestamp outside the 5-minute window")
         return body

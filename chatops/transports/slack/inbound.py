@@ -52,12 +52,12 @@ def command_text(text: str, prefix: str, bot_user_id: str) -> str | None:
     return None
 
 
-def typed_message(event: dict[str, Any], bot_user_id: str, bot_id: str) -> bool:
+def typed_message(event: dict[str, Any], bot_user_id: str) -> bool:
     """A message a person typed (not an edit, a join, or something a bot posted)."""
     if event.get("subtype") not in _TYPED_SUBTYPES or event.get("hidden"):
         return False
-    if event.get("bot_id") == bot_id or event.get("user") in (None, bot_user_id):
-        return False
+    if event.get("bot_id") or event.get("user") in (None, bot_user_id):
+        return False  # any bot's post (ours included): bots do not command each other
     return isinstance(event.get("text"), str) and isinstance(event.get("channel"), str)
 
 

@@ -17,11 +17,14 @@ from typing import Any
 from chatops.models.content import Buttons, Content, Fields, Form, Inline, Mention, Text
 
 FORM_CALLBACK = "chatops.form"
+METADATA_CHARS = 3000  # a modal's private_metadata
 _SECTION_CHARS = 3000
 _FIELDS_PER_SECTION = 10
 _FIELD_CHARS = 2000
 _BUTTONS_PER_BLOCK = 25
 _MAX_BLOCKS = 50
+_VALUE_CHARS = 2000
+_ACTION_ID_CHARS = 255
 
 
 def escape(text: str) -> str:
@@ -71,7 +74,14 @@ def render(content: Content, transport: str) -> Message:
                 blocks.append({"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]})
         elif isinstance(block, Buttons):
             fallback.append("  ".join(f"[{b.label}: {escape(b.command)}]" for b in block.buttons))
-            elements = [button(b.label, b.action_id, b.command, b.style) for b in block.buttons]
+            # a command longer than a button's value can hold stays in the text, never cut short
+            elements = [
+                button(b.label, b.action_id, b.command, b.style)
+                for b in block.buttons
+                if len(b.command) <= _VALUE_CHARS and len(b.action_id) <= _ACTION_ID_CHARS
+            ]
+            if not elements:
+                continue
             for start in range(0, len(elements), _BUTTONS_PER_BLOCK):
                 blocks.append({"type": "actions", "elements": elements[start : start + _BUTTONS_PER_BLOCK]})
     if len(blocks) > _MAX_BLOCKS:
@@ -84,8 +94,8 @@ def button(label: str, action_id: str, command: str, style: str) -> dict[str, An
     element: dict[str, Any] = {
         "type": "button",
         "text": {"type": "plain_text", "text": label[:75], "emoji": True},
-        "action_id": action_id[:255],
-        "value": command[:2000],
+        "action_id": action_id,
+        "value": command,
     }
     if style in ("primary", "danger"):
         element["style"] = style
@@ -122,7 +132,7 @@ def modal(form: Form, metadata: dict[str, Any]) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": form.title[:24]},
         "submit": {"type": "plain_text", "text": "Submit"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps(metadata, separators=(",", ":"))[:3000],
+        "private_metadata": json.dumps(metadata, separators=(",", ":")),
         "blocks": blocks,
     }
 

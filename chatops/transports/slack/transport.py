@@ -36,6 +36,7 @@ from chatops.inbound import RoomQueues
 from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
 from chatops.models.content import Content, Form
 from chatops.transports.base import Transport, TransportError
+from chatops.transports.names import NameBook
 from chatops.transports.slack import inbound, render
 from chatops.transports.slack.config import SlackConfig
 from chatops.transports.slack.manifest import slash_names
@@ -90,11 +91,10 @@ class SlackTransport(Transport):
         self.bot_user_id = ""
         self.bot_id = ""
         self.slash: dict[str, str] = {}
-        self.queues = RoomQueues(self._handle, name)
+        self.queues = RoomQueues(name)
         self._receiver: Any = None
         self._seen = RecentIds()
-        self._names: dict[str, str] = {}  # user id -> display name
-        self._by_name: dict[str, str] = {}  # display name -> user id
+        self.names = NameBook()
         self._direct: dict[str, str] = {}  # user id -> DM channel
         self._interactions: OrderedDict[str, Interaction] = OrderedDict()
         self._accepted: set[asyncio.Task[None]] = set()
@@ -109,12 +109,7 @@ class SlackTransport(Transport):
         return opaque_id.split(":", 1)[1]
 
     def user_of(self, user_id: str) -> User:
-        return User(id=self.opaque(user_id), name=self._names.get(user_id, user_id))
-
-    def remember(self, user_id: str, name: str | None) -> None:
-        if name:
-            self._names[user_id] = name
-            self._by_name[name.lower()] = user_id
+        return User(id=self.opaque(user_id), name=self.names.name(user_id))
 
     # --- lifecycle ---
 
@@ -178,9 +173,6 @@ class SlackTransport(Transport):
 
     # --- inbound ---
 
-    async def _handle(self, message: Message) -> None:
-        await self.app.dispatcher.handle(message)
-
     def accept(self, kind: str, payload: dict[str, Any]) -> None:
         """Take an acknowledged payload; it is handled on its own task, the caller returns at once."""
         task = asyncio.create_task(self.receive(kind, payload), name=f"{self.name}-{kind}")
@@ -203,7 +195,7 @@ class SlackTransport(Transport):
         event = envelope.get("event")
         if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
             return
-        if not inbound.typed_message(event, self.bot_user_id, self.bot_id):
+        if not inbound.typed_message(event, self.bot_user_id):
             return
         if event["type"] == "message" and not self.settings.text_commands:
             return
@@ -216,16 +208,15 @@ class SlackTransport(Transport):
         if text is None:
             return
         thread_ts = event.get("thread_ts")
-        await self._learn_mentions(text)
-        self.queues.submit(
-            Message(
-                event_id=event_id,
-                room=self._room(channel, event.get("channel_type") == "im"),
-                sender=await self._sender(str(event["user"])),
-                text=text,
-                thread=ThreadRef(room_id=self.opaque(channel), id=str(thread_ts)) if thread_ts else None,
-            )
-        )
+        user = str(event["user"])
+        room = self._room(channel, event.get("channel_type") == "im")
+        thread = ThreadRef(room_id=room.id, id=str(thread_ts)) if thread_ts else None
+
+        async def handle() -> None:
+            sender = await self._sender(user)
+            await self._handle(Message(event_id=event_id, room=room, sender=sender, text=text, thread=thread))
+
+        self.queues.submit(room.id, handle)
 
     async def _slash_command(self, payload: dict[str, Any]) -> None:
         text = inbound.slash_text(
@@ -234,7 +225,7 @@ class SlackTransport(Transport):
         user, channel = str(payload.get("user_id", "")), str(payload.get("channel_id", ""))
         if text is None or not user or not channel:
             return
-        self.remember(user, payload.get("user_name"))
+        self.names.learn(user, payload.get("user_name"))
         event_id = f"slash/{payload.get('trigger_id') or payload.get('response_url')}"
         self._interaction(
             event_id, Interaction(user, channel, payload.get("trigger_id"), payload.get("response_url"))
@@ -242,7 +233,7 @@ class SlackTransport(Transport):
         message = Message(
             event_id=event_id,
             room=self._room(channel, str(payload.get("channel_name")) == "directmessage"),
-            sender=await self._sender(user),
+            sender=self.user_of(user),
             text=text,
         )
         await self._run(message)
@@ -260,7 +251,7 @@ class SlackTransport(Transport):
         channel = str(payload.get("channel", {}).get("id") or container.get("channel_id", ""))
         if not user or not channel:
             return
-        self.remember(user, payload.get("user", {}).get("username"))
+        self.names.learn(user, payload.get("user", {}).get("username"))
         thread_ts = container.get("thread_ts")
         for action in payload.get("actions", []):
             command = action.get("value")
@@ -274,7 +265,7 @@ class SlackTransport(Transport):
                 Message(
                     event_id=event_id,
                     room=self._room(channel, False),
-                    sender=await self._sender(user),
+                    sender=self.user_of(user),
                     text=command,
                     thread=ThreadRef(room_id=self.opaque(channel), id=str(thread_ts)) if thread_ts else None,
                 )
@@ -295,26 +286,32 @@ class SlackTransport(Transport):
         event_id = f"view/{view.get('id')}/{view.get('hash', '')}"
         self._interaction(event_id, Interaction(user, channel, None, None))
         thread = meta.get("thread")
-        self.queues.submit(
-            Message(
-                event_id=event_id,
-                room=self._room(channel, False),
-                sender=await self._sender(user),
-                text=command_text(base, found.command, render.submitted_values(view)),
-                thread=ThreadRef(room_id=self.opaque(channel), id=str(thread)) if thread else None,
-            )
-        )
+        room = self._room(channel, False)
+        text = command_text(base, found.command, render.submitted_values(view))
 
-    async def _learn_mentions(self, text: str) -> None:
-        """Look up the names of people mentioned (``<@U…>``), so replies can name them."""
-        for user_id in inbound.MENTIONED.findall(text):
+        async def handle() -> None:
+            await self._handle(
+                Message(
+                    event_id=event_id,
+                    room=room,
+                    sender=await self._sender(user),
+                    text=text,
+                    thread=ThreadRef(room_id=room.id, id=str(thread)) if thread else None,
+                )
+            )
+
+        self.queues.submit(room.id, handle)
+
+    async def _handle(self, message: Message) -> None:
+        """In the room's turn: learn the names of the people mentioned, then run the command."""
+        for user_id in inbound.MENTIONED.findall(message.text):
             await self._sender(user_id)
+        await self.app.dispatcher.handle(message)
 
     async def _run(self, message: Message) -> None:
         """An interaction: its form now (the trigger expires), otherwise in room order."""
-        await self._learn_mentions(message.text)
         if not await self.app.dispatcher.open_form_first(message):
-            self.queues.submit(message)
+            self.queues.submit(message.room.id, lambda: self._handle(message))
 
     def _interaction(self, event_id: str, interaction: Interaction) -> None:
         self._interactions[event_id] = interaction
@@ -325,14 +322,14 @@ class SlackTransport(Transport):
         return Room(id=self.opaque(channel), name=channel, direct=direct or channel.startswith("D"))
 
     async def _sender(self, user_id: str) -> User:
-        if user_id not in self._names:
+        if user_id not in self.names:
             try:
                 info = (await self._call("users.info", user=user_id)).get("user", {})
                 profile = info.get("profile", {})
-                self.remember(user_id, profile.get("display_name") or info.get("name") or user_id)
+                self.names.learn(user_id, profile.get("display_name") or info.get("name") or user_id)
             except TransportError as exc:
                 log.warning("users.info %s: %s", user_id, exc)
-                self._names[user_id] = user_id
+                self.names.learn(user_id, user_id)
         return self.user_of(user_id)
 
     # --- outbound ---
@@ -463,10 +460,9 @@ class SlackTransport(Transport):
     def resolve_mention(self, token: str) -> User | None:
         match = inbound.MENTION.match(token)
         if match:
-            self.remember(match[1], match[2])
-            return self.user_of(match[1])
+            return self.user_of(match[1])  # the |label is typed text: never a source of names
         if token.startswith("@") and len(token) > 1:
-            known = self._by_name.get(token[1:].lower())
+            known = self.names.only(token[1:])
             if known is not None:
                 return self.user_of(known)
         return None
