@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from aiohttp import web
     from pydantic import BaseModel
 
@@ -176,4 +178,27 @@ async def chatops_incident_status_lines(app: App, incident: Any) -> list[str] | 
     """Lines a plugin adds to an incident's status (roles, next update due, ...).
 
     ``incident`` is a ``chatops_plugins.incident.domain.Incident``.  Collected, in plugin order.
+    """
+
+
+# --- on-call (declared here so that every hook lives in one module; the core never calls them) ---
+
+
+@hookspec(firstresult=True)
+async def chatops_oncall_lookup(app: App, schedule: str, at: datetime) -> str | None:
+    """Who is on call for ``schedule`` at ``at``: a person's key in ``oncall.people``, or None.
+
+    First result wins.  A provider answers only for the schedules configured
+    with its name (``provider: pagerduty``) and returns None for the others;
+    the built-in schedules answer for ``provider: builtin``.
+    """
+
+
+@hookspec
+def chatops_notification_channels(app: App) -> dict[str, Any] | None:
+    """Ways to reach a person when they are paged: ``{name: channel}``.
+
+    A channel has ``async notify(tx, page, person)``, which queues its messages
+    in ``tx`` (the outbox) so they are sent once the page's step commits.  People's
+    ``notify`` rules name channels (``chat`` is built in).  Collected.
     """

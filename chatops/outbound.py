@@ -89,9 +89,21 @@ class Outbound:
         return await self.send(room.id, content)
 
     async def queue(
-        self, tx: Tx, room_id: str, content: str | Content, thread: ThreadRef | None = None
+        self,
+        tx: Tx,
+        room_id: str,
+        content: str | Content,
+        thread: ThreadRef | None = None,
+        *,
+        tag: str | None = None,
+        to_user: User | None = None,
     ) -> None:
-        """Store a message in ``tx``; it is sent once the transaction commits."""
+        """Store a message in ``tx``; it is sent once the transaction commits.
+
+        With ``to_user`` it goes to that person's direct room (``room_id`` is then
+        their user id, which keeps their messages in order).  ``tag`` finds the
+        sent messages again (``sent_with_tag``), e.g. to edit a page once acknowledged.
+        """
         await tx.execute(
             insert(outbox).values(
                 room_id=room_id,
@@ -99,9 +111,23 @@ class Outbound:
                 content=to_json(as_content(content)),
                 created_at=self.app.clock.now(),
                 attempts=0,
+                tag=tag,
+                to_user=f"{to_user.id}\n{to_user.name}" if to_user else None,
             )
         )
         tx.after_commit(self.deliver_pending)
+
+    async def sent_with_tag(self, tag: str) -> list[MessageRef]:
+        """The messages queued with ``tag`` that have gone out, oldest first."""
+        async with self.app.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(outbox.c.room_id, outbox.c.message_id, outbox.c.to_user)
+                    .where(outbox.c.tag == tag, outbox.c.message_id.is_not(None))
+                    .order_by(outbox.c.id)
+                )
+            ).all()
+        return [MessageRef(room_id=row.room_id, id=row.message_id) for row in rows]
 
     async def deliver_pending(self) -> None:
         """Send every unsent outbox row, oldest first, marking each.
@@ -137,13 +163,13 @@ class Outbound:
             for row in rows:
                 if row.room_id in blocked:
                     continue
-                ok = await self._deliver(row)
+                ref = await self._deliver(row)
 
-                async def mark(tx: Tx, row_id: int = row.id, ok: bool = ok) -> None:
-                    await self._mark(tx, row_id, ok)
+                async def mark(tx: Tx, row_id: int = row.id, ref: MessageRef | None = ref) -> None:
+                    await self._mark(tx, row_id, ref)
 
                 await self.app.db.write(mark)
-                if not ok:
+                if ref is None:
                     blocked.add(row.room_id)
                     if row.attempts + 1 >= MAX_ATTEMPTS:
                         log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
@@ -155,21 +181,26 @@ class Outbound:
             await asyncio.gather(self._retry, return_exceptions=True)
             self._retry = None
 
-    async def _deliver(self, row: Any) -> bool:
+    async def _deliver(self, row: Any) -> MessageRef | None:
         transport = self.app.transports.get(transport_of(row.room_id))
         if transport is None:
-            return False
+            return None
         thread = ThreadRef(room_id=row.room_id, id=row.thread_id) if row.thread_id else None
         async with self._lock(row.room_id):
             try:
-                await transport.send(row.room_id, from_json(row.content), thread)
-                return True
+                room_id = row.room_id
+                if row.to_user:
+                    user_id, _, name = row.to_user.partition("\n")
+                    room_id = (await transport.direct_room(User(id=user_id, name=name or user_id))).id
+                return await transport.send(room_id, from_json(row.content), thread)
             except Exception:
                 log.exception("delivering outbox message %s failed", row.id)
-                return False
+                return None
 
-    async def _mark(self, tx: Tx, row_id: int, ok: bool) -> None:
+    async def _mark(self, tx: Tx, row_id: int, ref: MessageRef | None) -> None:
         values: dict[str, Any] = {"attempts": outbox.c.attempts + 1}
-        if ok:
+        if ref is not None:
             values["sent_at"] = self.app.clock.now()
+            values["message_id"] = ref.id
+            values["room_id"] = ref.room_id  # a direct message's room, found at delivery
         await tx.execute(update(outbox).where(outbox.c.id == row_id).values(**values))

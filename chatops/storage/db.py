@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 if TYPE_CHECKING:
     from chatops.app import App
-    from chatops.models.chat import ThreadRef
+    from chatops.models.chat import ThreadRef, User
     from chatops.models.content import Content
 
 log = logging.getLogger("chatops.storage")
@@ -78,11 +78,19 @@ class Tx:
         """Run ``action`` once the transaction has committed (in the job's caller)."""
         self._after.append(action)
 
-    async def send(self, room_id: str, content: str | Content, thread: ThreadRef | None = None) -> None:
+    async def send(
+        self, room_id: str, content: str | Content, thread: ThreadRef | None = None, *, tag: str | None = None
+    ) -> None:
         """Queue a chat message that is stored with this transaction and sent after it."""
         if self.app is None:
             raise RuntimeError("this transaction has no app to send through")
-        await self.app.outbound.queue(self, room_id, content, thread)
+        await self.app.outbound.queue(self, room_id, content, thread, tag=tag)
+
+    async def send_direct(self, user: User, content: str | Content, *, tag: str | None = None) -> None:
+        """Queue a direct message to ``user`` (their direct room is found when it is sent)."""
+        if self.app is None:
+            raise RuntimeError("this transaction has no app to send through")
+        await self.app.outbound.queue(self, user.id, content, None, tag=tag, to_user=user)
 
 
 class SavepointTx(Tx):

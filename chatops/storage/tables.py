@@ -48,8 +48,12 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime, nullable=True),
     Column("attempts", Integer, nullable=False, default=0),
+    Column("to_user", String(255), nullable=True),  # a person: sent to their direct room
+    Column("tag", String(255), nullable=True),  # what the message is about (page:17), to find it again
+    Column("message_id", String(255), nullable=True),  # the platform's id once sent
 )
 Index("ix_chatops_outbox_unsent", outbox.c.sent_at, outbox.c.id)
+Index("ix_chatops_outbox_tag", outbox.c.tag)
 
 cursors = Table(
     "chatops_cursors",

@@ -1,0 +1,114 @@
+"""Built-in plugin ``oncall``: schedules, paging with acknowledgement, escalation policies.
+
+Schedules are pure values (``schedule``); pages, steps and notifications
+are rows, timers and outbox messages (``paging``); people and their
+accounts live in ``people``.  Declaring an incident pages by the policy its
+severity maps to, when the declarer is a known person (and the room is
+allowed): a stranger in a community channel cannot wake anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from chatops import hookimpl
+from chatops.events import DomainEvent
+from chatops.models.chat import User
+from chatops.permissions import RoleHolders
+from chatops.scheduler import TimerHandler
+from chatops_plugins.oncall import paging, people
+from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
+from chatops_plugins.oncall.config import OncallConfig, duration
+from chatops_plugins.oncall.policy import Policy, Step
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.context import CommandContext
+    from chatops.storage.db import Tx
+
+
+@hookimpl
+def chatops_config_models() -> dict[str, type[BaseModel]]:
+    return {"oncall": OncallConfig}
+
+
+@hookimpl
+def chatops_commands() -> list[Any]:
+    return COMMANDS
+
+
+@hookimpl
+def chatops_migration_locations() -> list[str]:
+    return [str(Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def chatops_timer_handlers() -> dict[str, TimerHandler]:
+    return {
+        paging.ESCALATE: paging.escalate,
+        paging.COVERAGE: paging.coverage,
+        paging.NOTIFY: paging.notify_later,
+    }
+
+
+@hookimpl
+def chatops_notification_channels(app: App) -> dict[str, Any]:
+    return {"chat": paging.ChatChannel()}
+
+
+@hookimpl
+async def chatops_oncall_lookup(app: App, schedule: str, at: datetime) -> str | None:
+    """The built-in provider: schedules from the config, with the overrides stored in chat."""
+    config: OncallConfig = app.section("oncall")
+    found = config.schedules.get(schedule)
+    if found is None or found.provider != "builtin":
+        return None
+    async with app.db.read() as conn:
+        built = await people.schedule(app, conn, schedule)
+    return built.who(at)[0]
+
+
+@hookimpl
+async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] | None:
+    """``responder``: anyone the on-call config knows (who may page and override)."""
+    if ctx.command.permission is None or RESPONDER not in ctx.command.permission.default_roles:
+        return None
+    async with ctx.app.db.read() as conn:
+        me = await people.person_of(ctx.app, conn, ctx.sender.id)
+    holders = (User(id=ctx.sender.id, name=me),) if me else ()
+    return {RESPONDER: RoleHolders(label="people in the on-call config", holders=holders)}
+
+
+@hookimpl
+async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
+    """A declaration pages by its severity's policy, if the declarer may page from that room."""
+    if event.kind != "incident_declared":
+        return
+    app = tx.app
+    assert app is not None
+    config: OncallConfig = app.section("oncall")
+    data = event.data()
+    name = config.severity_policies.get(int(data["severity"]))
+    if name is None:
+        return
+    room = data.get("origin_room_id")
+    if config.page_from_rooms and room not in config.page_from_rooms:
+        return
+    if await people.person_of(app, tx, event.actor) is None:
+        return  # only people the on-call config knows can wake someone
+    spec = config.policies[name]
+    policy = Policy(name, tuple(Step(tuple(s.targets), duration(s.after)) for s in spec.steps), spec.repeat)
+    await paging.start(
+        tx,
+        target=f"policy:{name}",
+        policy=policy,
+        message=str(data["title"]),
+        severity=int(data["severity"]),
+        incident_id=int(data["incident_id"]),
+        room_id=room,
+        actor=event.actor,
+    )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -80,7 +81,7 @@ class Rotation:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """Coverage hours: ``days`` between ``start`` and ``end`` wall-clock time in ``tz`` (end may pass midnight)."""
+    """Coverage hours: on ``days``, ``start`` to ``end`` wall-clock time in ``tz`` (may pass midnight)."""
 
     days: frozenset[int]  # 0 = Monday
     start: time
@@ -188,7 +189,7 @@ class Schedule:
             edges.update(e for e in (override.starts_at, override.ends_at) if start < e < end)
         ordered = sorted(edges)
         found: list[Segment] = []
-        for begins, ends in zip(ordered, ordered[1:], strict=False):
+        for begins, ends in pairwise(ordered):
             person, source = self.who(begins)
             if found and found[-1].person == person and found[-1].source == source:
                 found[-1] = Segment(found[-1].starts_at, ends, person, source)

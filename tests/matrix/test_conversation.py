@@ -9,22 +9,22 @@ from test_lifecycle import lobby_with_bot
 from chatops import CommandContext, CommandGroup, hookimpl
 from chatops.models.content import Button, Buttons, Content, Text
 
-page = CommandGroup("page", help="test pages")
+demo = CommandGroup("demo", help="a test page with a button")
 
 
-@page.command("show")
+@demo.command("show")
 async def show(ctx: CommandContext) -> None:
     await ctx.reply(
         Content(
             (
                 Text(("P-17 for checkout-api",)),
-                Buttons((Button("Acknowledge", "page.ack:17", "!page ack"),)),
+                Buttons((Button("Acknowledge", "page.ack:17", "!demo ack"),)),
             )
         )
     )
 
 
-@page.command("ack")
+@demo.command("ack")
 async def ack(ctx: CommandContext) -> None:
     await ctx.reply(f"P-17 acknowledged by @{ctx.sender.name}")
 
@@ -32,7 +32,7 @@ async def ack(ctx: CommandContext) -> None:
 class Pages:
     @hookimpl
     def chatops_commands(self) -> list[CommandGroup]:
-        return [page]
+        return [demo]
 
 
 @pytest.fixture
@@ -43,8 +43,8 @@ def chatops_plugins() -> list[tuple[str, object]]:
 async def test_a_button_is_a_reaction_and_a_reaction_presses_it(people: People, bot: Bot) -> None:
     alice = await people.person("alice")
     lobby = await lobby_with_bot(alice, bot)
-    shown = await alice.reply_to(lobby, "!page show", bot.user_id)
-    assert shown.splitlines() == ["P-17 for checkout-api", "👍 Acknowledge (!page ack)"]
+    shown = await alice.reply_to(lobby, "!demo show", bot.user_id)
+    assert shown.splitlines() == ["P-17 for checkout-api", "👍 Acknowledge (!demo ack)"]
     message = alice.notices(lobby, bot.user_id)[-1].event.event_id
     await alice.wait_for(  # the bot offers the reaction itself, so it is one click away
         lambda: any(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,17 +18,21 @@ TRANSITIONS = [
 ]
 
 
-def contiguous(schedule: Schedule, start: datetime, end: datetime) -> list[tuple[datetime, datetime, str | None]]:
+def contiguous(
+    schedule: Schedule, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, str | None]]:
     segments = schedule.segments(start, end)
     assert segments[0].starts_at == start and segments[-1].ends_at == end
-    for before, after in zip(segments, segments[1:], strict=False):
+    for before, after in itertools.pairwise(segments):
         assert before.ends_at == after.starts_at  # no gap, no overlap
         assert before.starts_at < before.ends_at
     return [(s.starts_at, s.ends_at, s.person) for s in segments]
 
 
 @pytest.mark.parametrize(("tz", "spring", "autumn"), TRANSITIONS, ids=["Berlin", "New York"])
-def test_a_weekly_hand_off_stays_at_nine_across_both_changes(tz: ZoneInfo, spring: datetime, autumn: datetime) -> None:
+def test_a_weekly_hand_off_stays_at_nine_across_both_changes(
+    tz: ZoneInfo, spring: datetime, autumn: datetime
+) -> None:
     for sunday in (spring, autumn):
         monday_before = sunday - timedelta(days=6)
         rotation = Rotation(("alice", "bob"), monday_before.replace(hour=9), timedelta(weeks=1), tz)
@@ -43,8 +48,15 @@ def test_a_weekly_hand_off_stays_at_nine_across_both_changes(tz: ZoneInfo, sprin
 
 
 @pytest.mark.parametrize(("tz", "spring", "autumn"), TRANSITIONS, ids=["Berlin", "New York"])
-def test_a_daily_hand_off_inside_the_missing_or_repeated_hour(tz: ZoneInfo, spring: datetime, autumn: datetime) -> None:
-    rotation = Rotation(("alice", "bob", "carol"), spring.replace(hour=2, minute=30) - timedelta(days=3), timedelta(days=1), tz)
+def test_a_daily_hand_off_inside_the_missing_or_repeated_hour(
+    tz: ZoneInfo, spring: datetime, autumn: datetime
+) -> None:
+    rotation = Rotation(
+        ("alice", "bob", "carol"),
+        spring.replace(hour=2, minute=30) - timedelta(days=3),
+        timedelta(days=1),
+        tz,
+    )
     schedule = Schedule("night", tz, (Layer("night", rotation),))
     for sunday in (spring, autumn):
         start = localize((sunday - timedelta(days=2)).replace(hour=12), tz)
@@ -53,12 +65,17 @@ def test_a_daily_hand_off_inside_the_missing_or_repeated_hour(tz: ZoneInfo, spri
         hand_offs = [s.astimezone(tz) for s, _, _ in segments[1:]]
         on_the_day = next(h for h in hand_offs if h.date() == sunday.date())
         if sunday == spring:
-            assert (on_the_day.hour, on_the_day.minute) == (3, 0)  # 02:30 does not exist: when the clocks jump
+            assert (on_the_day.hour, on_the_day.minute) == (
+                3,
+                0,
+            )  # 02:30 does not exist: when the clocks jump
         else:
             assert (on_the_day.hour, on_the_day.minute, on_the_day.fold) == (2, 30, 0)  # the first 02:30
-        assert all((h.hour, h.minute) == (2, 30) for h in hand_offs if h.date() != sunday.date() or sunday != spring)
+        assert all(
+            (h.hour, h.minute) == (2, 30) for h in hand_offs if h.date() != sunday.date() or sunday != spring
+        )
         people = [p for *_, p in segments]
-        assert all(a != b for a, b in zip(people, people[1:], strict=False))  # each day a new person
+        assert all(a != b for a, b in itertools.pairwise(people))  # each day a new person
 
 
 @pytest.mark.parametrize(("tz", "spring", "autumn"), TRANSITIONS, ids=["Berlin", "New York"])
@@ -97,6 +114,12 @@ def test_an_override_wins_for_its_time_only() -> None:
 
 def test_nobody_outside_every_layer() -> None:
     weekdays = Window(frozenset(range(5)), time(9), time(17), BERLIN)
-    schedule = Schedule("office", BERLIN, (Layer("day", Rotation(("alice",), datetime(2026, 1, 5, 9), timedelta(days=7), BERLIN), weekdays),))
+    schedule = Schedule(
+        "office",
+        BERLIN,
+        (Layer("day", Rotation(("alice",), datetime(2026, 1, 5, 9), timedelta(days=7), BERLIN), weekdays),),
+    )
     assert schedule.who(datetime(2026, 3, 28, 12, tzinfo=UTC)) == (None, "")  # a Saturday
-    assert weekdays.next_start(datetime(2026, 3, 28, 12, tzinfo=UTC)) == datetime(2026, 3, 30, 7, tzinfo=UTC)  # Mon 09:00 CEST
+    assert weekdays.next_start(datetime(2026, 3, 28, 12, tzinfo=UTC)) == datetime(
+        2026, 3, 30, 7, tzinfo=UTC
+    )  # Mon 09:00 CEST

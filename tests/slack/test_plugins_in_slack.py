@@ -55,7 +55,14 @@ def test_the_manifest_offers_every_declared_command(tmp_path: Path, capsys: obje
     assert main(["slack", "manifest", "--config", str(config)]) == 0
     document = yaml.safe_load(capsys.readouterr().out)  # type: ignore[attr-defined]
     commands = {c["command"]: c for c in document["features"]["slash_commands"]}
-    assert set(commands) == {"/incident", "/chatops-help"}  # /help is Slack's own
+    assert set(commands) == {
+        "/incident",
+        "/chatops-help",
+        "/oncall",
+        "/page",
+        "/ack",
+        "/whoami",
+    }  # /help is Slack's
     assert commands["/incident"]["url"] == "https://ops.example.org/slack/commands"
     assert "declare" in commands["/incident"]["usage_hint"]
     settings = document["settings"]

@@ -1,0 +1,400 @@
+"""Chat commands: ``!oncall who|schedule|override``, ``!page``, ``!ack``, ``!whoami [link]``."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+
+from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
+from chatops.commands.declare import Command
+from chatops.storage.db import Tx
+from chatops.timefmt import local_time
+from chatops_plugins.oncall import paging, people
+from chatops_plugins.oncall.config import OncallConfig, duration, zone
+from chatops_plugins.oncall.policy import Policy, Step, direct
+from chatops_plugins.oncall.schedule import Override, localize, overlapping
+from chatops_plugins.oncall.tables import link_codes, links, overrides
+
+RESPONDER = "responder"  # anyone the on-call config knows (a person with a linked account)
+OVERRIDE = Permission("oncall.override", (RESPONDER, "admin"), "change on-call schedules")
+PAGE = Permission("oncall.page", (RESPONDER, "admin"), "page people")
+
+oncall = CommandGroup("oncall", help="who is on call, schedules, overrides")
+
+
+def config(ctx: CommandContext) -> OncallConfig:
+    found: OncallConfig = ctx.app.section("oncall")
+    return found
+
+
+def schedule_name(raw: str, ctx: CommandContext) -> str:
+    known = config(ctx).schedules
+    if raw not in known:
+        raise ValueError(f"no schedule {raw!r} (schedules: {', '.join(sorted(known)) or 'none configured'})")
+    return raw
+
+
+def person_key(raw: str, ctx: CommandContext) -> str:
+    """``@alice`` (a person's key, or a mention of one of their accounts) -> ``alice``."""
+    settings = config(ctx)
+    key = raw.removeprefix("@")
+    if key in settings.people:
+        return key
+    user = ctx.transport.resolve_mention(raw)
+    found = settings.person_of(user.id) if user else None
+    if found is None:
+        raise ValueError(f"{raw} is not in the on-call config (people: {', '.join(sorted(settings.people))})")
+    return found
+
+
+def tz_of(ctx: CommandContext, person: str | None) -> ZoneInfo:
+    settings = config(ctx)
+    if person is not None and person in settings.people:
+        return zone(settings.people[person].timezone)
+    return ctx.tz
+
+
+def when(raw: str, now: datetime, tz: ZoneInfo) -> datetime:
+    """``now``, ``in 2h``, ``22:00`` (the next one), or ``2026-03-28 22:00`` (in ``tz``)."""
+    text = raw.strip().lower()
+    if text == "now":
+        return now
+    if text.startswith("in "):
+        return now + duration(text[3:])
+    hm = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
+    try:
+        if hm:
+            wall = now.astimezone(tz).replace(
+                tzinfo=None, hour=int(hm[1]), minute=int(hm[2]), second=0, microsecond=0
+            )
+            found = localize(wall, tz)
+            return found if found >= now else localize(wall + timedelta(days=1), tz)
+        parsed = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(f"not a time: {raw!r} (use now, 22:00, in 2h, or 2026-03-28 22:00)") from None
+    return parsed if parsed.tzinfo else localize(parsed, tz)
+
+
+async def sender_person(ctx: CommandContext) -> str | None:
+    async with ctx.app.db.read() as conn:
+        return await people.person_of(ctx.app, conn, ctx.sender.id)
+
+
+def _line(person: str | None, source: str) -> str:
+    if person is None:
+        return "nobody"
+    return f"@{person}" + (" (override)" if source == "override" else f" ({source})" if source else "")
+
+
+@oncall.command(
+    "who",
+    Arg("schedule", schedule_name, required=False),
+    Option("--at", metavar="TIME", help="another time: 22:00, in 3h, 2026-03-28 22:00"),
+    help="who is on call now (or --at a time)",
+    example="!oncall who platform --at 22:00",
+)
+async def who(ctx: CommandContext, schedule: str | None, at: str | None) -> None:
+    settings = config(ctx)
+    me = await sender_person(ctx)
+    tz = tz_of(ctx, me)
+    now = ctx.now
+    try:
+        instant = when(at, now, tz) if at else now
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    names = [schedule] if schedule else sorted(settings.schedules)
+    if not names:
+        raise UserError("No schedules are configured (oncall.schedules).")
+    label = "now" if instant == now else f"at {local_time(instant, tz, now)}"
+    lines = [f"On call {label}:"]
+    for name in names:
+        if settings.schedules[name].provider == "builtin":
+            async with ctx.app.db.read() as conn:
+                built = await people.schedule(ctx.app, conn, name)
+            person, source = built.who(instant)
+            current = built.segments(instant, instant + timedelta(days=35))[0]
+            ends = current.ends_at if current.person is not None else None
+            until = f" until {local_time(ends, tz, now)}" if ends and person else ""
+            lines.append(f"  {name}: {_line(person, source)}{until}")
+        else:
+            person = await people.on_call(ctx.app, name, instant)
+            lines.append(f"  {name}: {_line(person, settings.schedules[name].provider)}")
+    await ctx.reply("\n".join(lines))
+
+
+@oncall.command(
+    "schedule",
+    Arg("schedule", schedule_name, required=False),
+    Option("--week", is_flag=True, help="the next 7 days (default: the next 24 hours)"),
+    help="who is on call when, in your timezone",
+    example="!oncall schedule platform --week",
+)
+async def show_schedule(ctx: CommandContext, schedule: str | None, week: bool) -> None:
+    settings = config(ctx)
+    names = (
+        [schedule]
+        if schedule
+        else sorted(n for n, s in settings.schedules.items() if s.provider == "builtin")
+    )
+    if not names:
+        raise UserError("No built-in schedules are configured (oncall.schedules).")
+    tz = tz_of(ctx, await sender_person(ctx))
+    now = ctx.now
+    end = now + (timedelta(days=7) if week else timedelta(days=1))
+    lines: list[str] = []
+    for name in names:
+        async with ctx.app.db.read() as conn:
+            built = await people.schedule(ctx.app, conn, name)
+        lines.append(f"{name} ({tz.key}):")
+        for segment in built.segments(now, end):
+            begins, ends = segment.starts_at.astimezone(tz), segment.ends_at.astimezone(tz)
+            span = f"{begins:%a %d %b %H:%M} to {ends:%a %d %b %H:%M %Z}"
+            lines.append(f"  {span}  {_line(segment.person, segment.source)}")
+    await ctx.reply("\n".join(lines))
+
+
+@oncall.command(
+    "override",
+    Arg("schedule", schedule_name),
+    Arg("person", person_key, metavar="@user"),
+    Arg("start", metavar="FROM"),
+    Arg("end", metavar="TO-or-DURATION"),
+    help="someone else covers a schedule for a while",
+    example="!oncall override platform @carol 22:00 8h",
+    permission=OVERRIDE,
+)
+async def override(ctx: CommandContext, schedule: str, person: str, start: str, end: str) -> None:
+    tz = tz_of(ctx, await sender_person(ctx))
+    now = ctx.now
+    try:
+        starts = when(start, now, tz)
+        try:
+            ends = starts + duration(end)
+        except ValueError:
+            ends = when(end, starts, tz)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if ends <= starts:
+        raise UserError(
+            f"The override ends ({local_time(ends, tz, now)}) "
+            f"before it starts ({local_time(starts, tz, now)})."
+        )
+    if ends <= now:
+        raise UserError("That override is entirely in the past.")
+    new = Override(person, starts, ends)
+
+    async def write(tx: Tx) -> None:
+        built = await people.schedule(ctx.app, tx, schedule)
+        clash = overlapping(new, [o for o in built.overrides if o.ends_at > now])
+        if clash is not None:
+            raise UserError(
+                f"That overlaps @{clash.person}'s override of {schedule} "
+                f"({local_time(clash.starts_at, tz, now)} to {local_time(clash.ends_at, tz, now)}); "
+                "end it earlier or pick another time."
+            )
+        await tx.execute(
+            insert(overrides).values(
+                schedule=schedule,
+                person=person,
+                starts_at=starts,
+                ends_at=ends,
+                created_by=ctx.sender.id,
+                created_at=now,
+            )
+        )
+
+    await ctx.app.db.write(write)
+    await ctx.reply(
+        f"@{person} covers {schedule} from {local_time(starts, tz, now)} to {local_time(ends, tz, now)}."
+    )
+
+
+async def page(ctx: CommandContext, target: str, message: str, sev: int | None) -> None:
+    settings = config(ctx)
+    name = target.removeprefix("@")
+    if target.startswith("@") or name in settings.people:
+        person = person_key(target if target.startswith("@") else f"@{target}", ctx)
+        route, policy = f"user:{person}", direct(f"user:{person}")
+    elif name in settings.policies:
+        route = f"policy:{name}"
+        spec = settings.policies[name]
+        policy = Policy(
+            name, tuple(Step(tuple(s.targets), duration(s.after)) for s in spec.steps), spec.repeat
+        )
+    elif name in settings.schedules:
+        route, policy = f"schedule:{name}", direct(f"schedule:{name}")
+    else:
+        known = sorted({*settings.schedules, *settings.policies})
+        raise UserError(
+            f"No schedule, policy or person {target!r} to page (known: {', '.join(known) or 'none'})."
+        )
+    from chatops_plugins.incident import store as incidents
+
+    async def write(tx: Tx) -> paging.Page:
+        incident = await incidents.by_room(tx, ctx.room.id)
+        return await paging.start(
+            tx,
+            target=route,
+            policy=policy,
+            message=message,
+            severity=sev if sev is not None else (incident.severity if incident else None),
+            incident_id=incident.id if incident else None,
+            room_id=ctx.room.id,
+            actor=ctx.sender.id,
+        )
+
+    started = await ctx.app.db.write(write)
+    if started.state == paging.OPEN:
+        await ctx.reply(
+            f"{started.ref} is paging {route.split(':', 1)[1]} ({policy.position(0, 0)}); "
+            f"!ack {started.ref} stops it."
+        )
+
+
+def _page_id(raw: str, ctx: CommandContext) -> int:
+    text = raw.strip().upper().removeprefix("P-")
+    if not text.isdigit():
+        raise ValueError(f"{raw!r} is not a page (use P-17 or 17)")
+    return int(text)
+
+
+async def ack(ctx: CommandContext, page_id: int | None) -> None:
+    me = await sender_person(ctx)
+    if me is None and not ctx.is_admin:
+        raise UserError(
+            "You are not in the on-call config, so no page reached you. Link your account: !whoami link"
+        )
+
+    async def write(tx: Tx) -> paging.Page:
+        if page_id is None:
+            found = await paging.latest_open_for(tx, me) if me else None
+            if found is None:
+                raise UserError("You have no open page. To acknowledge another: !ack P-<n>")
+        else:
+            found = await paging.get(tx, page_id)
+            if found is None:
+                raise UserError(f"There is no page P-{page_id}.")
+        if found.state == paging.ACKNOWLEDGED:
+            when_ = local_time(found.acked_at, ctx.tz, ctx.now) if found.acked_at else "earlier"
+            raise UserError(f"{found.ref} was already acknowledged by @{found.acked_by} at {when_}.")
+        if found.state == paging.EXHAUSTED:
+            raise UserError(
+                f"{found.ref} has stopped paging (nobody acknowledged it). Page again: !page <who> <message>"
+            )
+        if not ctx.is_admin and me not in await paging.reached(tx, found.id):
+            raise UserError(f"{found.ref} was not sent to you; only the people it paged can acknowledge it.")
+        return await paging.acknowledge(tx, found, me or ctx.sender.name, ctx.sender)
+
+    acked = await ctx.app.db.write(write)
+    await ctx.reply(f"Acknowledged {acked.ref}: escalation stopped.")
+    await paging.show_acknowledged(ctx.app, acked)
+
+
+async def whoami(ctx: CommandContext, action: str | None, code: str | None) -> None:
+    settings = config(ctx)
+    if action is None:
+        async with ctx.app.db.read() as conn:
+            me = await people.person_of(ctx.app, conn, ctx.sender.id)
+            found = await people.person(ctx.app, conn, me) if me else None
+        if found is None:
+            await ctx.reply(
+                f"You are {ctx.sender.id}, not in the on-call config. "
+                "To link this account to your other one: !whoami link"
+            )
+            return
+        accounts = ", ".join(a.id for a in found.accounts)
+        tz = settings.people[found.key].timezone if found.key in settings.people else "UTC"
+        await ctx.reply(f"You are @{found.key} ({tz}); accounts: {accounts}.")
+        return
+    if action != "link":
+        raise UserError("Use !whoami, or !whoami link to link another chat account.")
+    now = ctx.now
+    if code is None:
+        issued = f"{secrets.randbelow(10**8):08d}"
+        ttl = duration(settings.link_code_ttl)
+
+        async def issue(tx: Tx) -> None:
+            await tx.execute(delete(link_codes).where(link_codes.c.expires_at <= now))
+            await tx.execute(
+                insert(link_codes).values(code=issued, account=ctx.sender.id, expires_at=now + ttl)
+            )
+
+        await ctx.app.db.write(issue)
+        await ctx.send_direct(
+            ctx.sender,
+            f"Your link code is {issued}. From your other chat account, type !whoami link {issued} "
+            f"within {settings.link_code_ttl}. Never share it: it lets that account act as you.",
+        )
+        if not ctx.room.direct:
+            await ctx.reply("I sent you a link code by direct message.")
+        return
+
+    async def confirm(tx: Tx) -> str:
+        row = (await tx.execute(select(link_codes).where(link_codes.c.code == code.strip()))).first()
+        if row is None or row.expires_at <= now:
+            raise UserError(
+                "That code is unknown or expired. Ask for a new one from your other account: !whoami link"
+            )
+        await tx.execute(delete(link_codes).where(link_codes.c.code == row.code))  # single use
+        other = row.account
+        if other == ctx.sender.id:
+            raise UserError("Confirm the code from your other account, not the one that asked for it.")
+        mine = await people.person_of(ctx.app, tx, ctx.sender.id)
+        theirs = await people.person_of(ctx.app, tx, other)
+        if mine and theirs and mine != theirs:
+            raise UserError(
+                f"These accounts belong to different people (@{theirs}, @{mine}); nothing was linked."
+            )
+        person = mine or theirs
+        if person is None:
+            raise UserError(
+                "Neither account is in the on-call config; ask an admin to add you to oncall.people."
+            )
+        for account in (ctx.sender.id, other):
+            if settings.person_of(account) is None:
+                await tx.execute(delete(links).where(links.c.account == account))
+                await tx.execute(insert(links).values(account=account, person=person, linked_at=now))
+        return person
+
+    person = await ctx.app.db.write(confirm)
+    await ctx.reply(f"Linked: both accounts are @{person}; pages reach you on each.")
+
+
+def severity(raw: str, ctx: CommandContext) -> int:
+    text = raw.strip().lower().removeprefix("sev")
+    if not text.isdigit():
+        raise ValueError(f"not a severity: {raw!r} (use 1, 2, … or Sev2)")
+    return int(text)
+
+
+COMMANDS: list[Any] = [
+    oncall,
+    Command(
+        "page",
+        page,
+        args=(Arg("target", metavar="schedule|policy|@user"), Arg("message", greedy=True)),
+        options=(Option("--sev", severity, metavar="N"),),
+        help="page a schedule, a policy or a person until someone acknowledges",
+        example='!page platform "checkout 5xx above 5%" --sev 2',
+        permission=PAGE,
+    ),
+    Command(
+        "ack",
+        ack,
+        args=(Arg("page_id", _page_id, required=False, metavar="P-17"),),
+        help="acknowledge a page (yours, the latest one, if none is named)",
+        example="!ack P-17",
+    ),
+    Command(
+        "whoami",
+        whoami,
+        args=(Arg("action", required=False, metavar="link"), Arg("code", required=False)),
+        help="who chatops thinks you are; link another chat account",
+        example="!whoami link",
+    ),
+]

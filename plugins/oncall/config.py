@@ -1,0 +1,232 @@
+"""The ``oncall`` config section: people, schedules, escalation policies, paging rules.
+
+Every mistake is reported with the key and the fix when chatops starts
+(an unknown timezone, a participant nobody defined, a policy naming a
+schedule that does not exist), never later in the middle of a page.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from chatops.clock import parse_duration
+from chatops_plugins.oncall.schedule import WEEKDAYS, Layer, Rotation, Schedule, Window
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+def duration(text: str) -> timedelta:
+    """``parse_duration`` plus weeks (``1w``, ``2w``)."""
+    text = text.strip().lower()
+    if text.endswith("w") and text[:-1].isdigit():
+        return timedelta(weeks=int(text[:-1]))
+    return parse_duration(text)
+
+
+def _clock(text: str) -> time:
+    try:
+        return time.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a time of day: {text!r} (use HH:MM, e.g. 09:00)") from None
+
+
+class NotifyRule(_Section):
+    channel: str = Field("chat", description="A notification channel (chat is built in)")
+    after: str = Field("0s", description="How long after the page reaches the person")
+
+    @field_validator("after")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        duration(value)
+        return value
+
+
+class PersonConfig(_Section):
+    timezone: str = "UTC"
+    accounts: list[str] = Field([], description="Chat accounts: slack:U0123, matrix:@alice:example.org, …")
+    notify: list[NotifyRule] = Field(default_factory=lambda: [NotifyRule()])
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        zone(value)
+        return value
+
+
+class HoursConfig(_Section):
+    timezone: str = "UTC"
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    start: str = "09:00"
+    end: str = "17:00"
+
+    @model_validator(mode="after")
+    def _valid(self) -> HoursConfig:
+        zone(self.timezone)
+        unknown = [d for d in self.days if d.lower()[:3] not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown day(s) {unknown} (use mon … sun)")
+        if _clock(self.start) == _clock(self.end):
+            raise ValueError("start and end are the same time")
+        return self
+
+    def window(self, tz: str | None = None) -> Window:
+        days = frozenset(WEEKDAYS.index(d.lower()[:3]) for d in self.days)
+        return Window(days, _clock(self.start), _clock(self.end), zone(tz or self.timezone))
+
+
+class LayerConfig(_Section):
+    name: str = "primary"
+    participants: list[str] = Field(description="People (keys of oncall.people), in turn order")
+    start: str = Field(
+        description="The first hand-off, local time in the schedule's timezone: its weekday and time "
+        "are every hand-off's (e.g. 2026-01-05 09:00, a Monday)"
+    )
+    shift: str = Field("1w", description="1w (weekly), 1d (daily), 12h, …")
+    restrict: HoursConfig | None = Field(None, description="Coverage hours; none: 24/7")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not a date and time: {value!r} (use e.g. 2026-01-05 09:00)") from None
+        return value
+
+    @field_validator("shift")
+    @classmethod
+    def _shift(cls, value: str) -> str:
+        if duration(value) < timedelta(hours=1):
+            raise ValueError("a shift lasts at least an hour")
+        return value
+
+
+class ScheduleConfig(_Section):
+    timezone: str = "UTC"
+    layers: list[LayerConfig] = Field(
+        [], description="Lowest priority first; a later layer wins where it covers"
+    )
+    provider: str = Field("builtin", description="builtin, or a provider plugin's name (pagerduty, http)")
+    external_id: str | None = Field(None, description="The schedule's id at the provider")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def build(self, name: str) -> Schedule:
+        tz = zone(self.timezone)
+        layers = tuple(
+            Layer(
+                layer.name,
+                Rotation(
+                    tuple(layer.participants),
+                    datetime.fromisoformat(layer.start).replace(tzinfo=None),
+                    duration(layer.shift),
+                    tz,
+                ),
+                layer.restrict.window(
+                    layer.restrict.timezone
+                    if "timezone" in layer.restrict.model_fields_set
+                    else self.timezone
+                )
+                if layer.restrict
+                else None,
+            )
+            for layer in self.layers
+        )
+        return Schedule(name, tz, layers)
+
+
+class StepConfig(_Section):
+    targets: list[str] = Field(description="schedule:<name>, user:<person>, or room:<room id>")
+    after: str = Field("5m", description="Move on when nobody acknowledged within this")
+
+    @field_validator("after")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        duration(value)
+        return value
+
+    @field_validator("targets")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            kind, _, name = target.partition(":")
+            if kind not in ("schedule", "user", "room") or not name:
+                raise ValueError(f"target {target!r}: use schedule:<name>, user:<person> or room:<room id>")
+        if not value:
+            raise ValueError("a step needs at least one target")
+        return value
+
+
+class PolicyConfig(_Section):
+    steps: list[StepConfig]
+    repeat: int = Field(0, ge=0, le=10, description="Run the steps again this many times")
+
+
+class OncallConfig(_Section):
+    people: dict[str, PersonConfig] = {}
+    schedules: dict[str, ScheduleConfig] = {}
+    policies: dict[str, PolicyConfig] = {}
+    severity_policies: dict[int, str] = Field(
+        {}, description="Severity level -> the policy a declaration pages"
+    )
+    business_hours: HoursConfig = HoursConfig()
+    around_the_clock: list[int] = Field([1, 2], description="Severities that page outside business hours")
+    page_from_rooms: list[str] = Field(
+        [], description="Rooms whose declarations page (empty: any room); the declarer must be in people"
+    )
+    ical_secret: SecretStr | None = Field(
+        None, description="Signs the iCal feed URLs (unguessable without it)"
+    )
+    link_code_ttl: str = Field("10m", description="How long a !whoami link code is valid")
+    timeout_s: float = Field(5.0, gt=0, le=60, description="Bound on provider calls")
+
+    @model_validator(mode="after")
+    def _references(self) -> OncallConfig:
+        for name, schedule in self.schedules.items():
+            for layer in schedule.layers:
+                unknown = [p for p in layer.participants if p not in self.people]
+                if unknown:
+                    raise ValueError(f"schedules.{name}: {unknown} not in oncall.people")
+        for name, policy in self.policies.items():
+            for step in policy.steps:
+                for target in step.targets:
+                    kind, _, ref = target.partition(":")
+                    if kind == "schedule" and ref not in self.schedules:
+                        raise ValueError(
+                            f"policies.{name}: no schedule {ref!r} (known: {sorted(self.schedules)})"
+                        )
+                    if kind == "user" and ref not in self.people:
+                        raise ValueError(f"policies.{name}: no person {ref!r} in oncall.people")
+        for level, policy_name in self.severity_policies.items():
+            if policy_name not in self.policies:
+                raise ValueError(f"severity_policies.{level}: no policy {policy_name!r}")
+        seen: dict[str, str] = {}
+        for person, config in self.people.items():
+            for account in config.accounts:
+                if account in seen:
+                    raise ValueError(f"account {account} belongs to both {seen[account]} and {person}")
+                seen[account] = person
+        return self
+
+    def person_of(self, account: str) -> str | None:
+        return next((p for p, c in self.people.items() if account in c.accounts), None)
+
+
+Target = Literal["schedule", "user", "room"]

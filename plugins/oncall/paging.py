@@ -1,0 +1,386 @@
+"""Pages and their escalation: rows and timers first, notifications through the outbox.
+
+A page is a row; each escalation step is a timer row, fired once inside the
+write that stores what it did; each notification is an outbox row in that
+same write.  So a crash at any point neither loses a step nor runs one
+twice: what committed is done, what did not will fire after the restart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlalchemy import insert, select, update
+
+from chatops import events as event_log
+from chatops.events import DomainEvent
+from chatops.models.chat import User, transport_of
+from chatops.models.content import Button, Buttons, Content, Mention, Text
+from chatops.scheduler import Timer
+from chatops.timefmt import local_time
+from chatops_plugins.incident import store as incidents
+from chatops_plugins.incident.events import stream_of
+from chatops_plugins.oncall import people
+from chatops_plugins.oncall.config import OncallConfig, duration
+from chatops_plugins.oncall.policy import Policy, pages_now
+from chatops_plugins.oncall.tables import notified, pages
+
+if TYPE_CHECKING:
+    from chatops.app import App
+    from chatops.storage.db import Tx
+
+ESCALATE, COVERAGE, NOTIFY = "oncall.escalate", "oncall.coverage", "oncall.notify"
+WAITING, OPEN, ACKNOWLEDGED, EXHAUSTED = "waiting", "open", "acknowledged", "exhausted"
+
+
+class PageEvent(DomainEvent):
+    """Something that happened to a page, in its incident's timeline (or its own stream)."""
+
+    page_id: int
+    text: str
+
+
+class Paged(PageEvent):
+    kind = "paged"
+
+
+class PageWaiting(PageEvent):
+    kind = "page_waiting"
+
+
+class PageAcknowledged(PageEvent):
+    kind = "page_acknowledged"
+
+
+class PageExhausted(PageEvent):
+    kind = "page_exhausted"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    id: int
+    target: str
+    message: str
+    severity: int | None
+    incident_id: int | None
+    room_id: str | None
+    policy: Policy
+    state: str
+    step: int
+    cycle: int
+    created_at: datetime
+    acked_by: str | None
+    acked_at: datetime | None
+
+    @property
+    def ref(self) -> str:
+        return f"P-{self.id}"
+
+    @property
+    def tag(self) -> str:
+        return f"page:{self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (WAITING, OPEN)
+
+
+class NotificationChannel(Protocol):
+    """A way to reach a person (chat is built in; e-mail, push, SMS are plugins)."""
+
+    async def notify(self, tx: Tx, page: Page, person: people.Person) -> None: ...
+
+
+def _page(row: Any) -> Page:
+    return Page(
+        id=row.id,
+        target=row.target,
+        message=row.message,
+        severity=row.severity,
+        incident_id=row.incident_id,
+        room_id=row.room_id,
+        policy=Policy.from_json(dict(row.policy)),
+        state=row.state,
+        step=row.step,
+        cycle=row.cycle,
+        created_at=row.created_at,
+        acked_by=row.acked_by,
+        acked_at=row.acked_at,
+    )
+
+
+async def get(conn: Any, page_id: int) -> Page | None:
+    row = (await conn.execute(select(pages).where(pages.c.id == page_id))).first()
+    return None if row is None else _page(row)
+
+
+async def latest_open_for(conn: Any, person: str) -> Page | None:
+    """The newest open page that reached ``person``."""
+    row = (
+        await conn.execute(
+            select(pages)
+            .join(notified, notified.c.page_id == pages.c.id)
+            .where(notified.c.person == person, pages.c.state.in_((WAITING, OPEN)))
+            .order_by(pages.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else _page(row)
+
+
+async def reached(conn: Any, page_id: int) -> set[str]:
+    rows = await conn.execute(select(notified.c.person).where(notified.c.page_id == page_id))
+    return {r.person for r in rows}
+
+
+def settings(app: App) -> OncallConfig:
+    found: OncallConfig = app.section("oncall")
+    return found
+
+
+async def _record(tx: Tx, page: Page, event: type[PageEvent], actor: str, text: str) -> None:
+    app = tx.app
+    assert app is not None
+    stream = stream_of(page.incident_id) if page.incident_id else page.tag
+    await event_log.record(
+        tx, event(stream=stream, at=app.clock.now(), actor=actor, page_id=page.id, text=text)
+    )
+
+
+async def _room(tx: Tx, page: Page) -> str | None:
+    """Where the page is shown: its incident's room once it exists, else where it was raised."""
+    if page.incident_id is not None:
+        incident = await incidents.get(tx, page.incident_id)
+        if incident is not None and incident.room_id:
+            return incident.room_id
+    return page.room_id
+
+
+def ack_button(page: Page) -> Buttons:
+    return Buttons((Button("Acknowledge", f"page.ack:{page.id}", f"!ack {page.ref}", "primary"),))
+
+
+async def headline(tx: Tx, page: Page) -> str:
+    app = tx.app
+    assert app is not None
+    parts = [page.ref]
+    if page.severity is not None:
+        parts.append(f"Sev{page.severity}")
+    if page.incident_id is not None:
+        parts.append(f"INC-{page.incident_id}")
+    return " · ".join(parts) + f": {page.message}"
+
+
+async def start(
+    tx: Tx,
+    *,
+    target: str,
+    policy: Policy,
+    message: str,
+    severity: int | None,
+    incident_id: int | None,
+    room_id: str | None,
+    actor: str,
+) -> Page:
+    """Store a page and run its first step now, or wait visibly for business hours."""
+    app = tx.app
+    assert app is not None
+    config = settings(app)
+    now = app.clock.now()
+    begins = (
+        now
+        if pages_now(severity, config.around_the_clock)
+        else config.business_hours.window().next_start(now)
+    )
+    state = OPEN if begins == now else WAITING
+    result = await tx.execute(
+        insert(pages).values(
+            target=target,
+            message=message,
+            severity=severity,
+            incident_id=incident_id,
+            room_id=room_id,
+            policy=policy.to_json(),
+            state=state,
+            step=0,
+            cycle=0,
+            created_by=actor,
+            created_at=now,
+        )
+    )
+    page = await get(tx, result.inserted_primary_key[0])
+    assert page is not None
+    if state == OPEN:
+        await run_step(tx, page)
+        return page
+    assert begins is not None
+    when = local_time(begins, app.tz, now)
+    text = f"{page.ref} (Sev{severity}) waits for business hours: paging starts {when}."
+    await _record(tx, page, PageWaiting, actor, text)
+    await app.scheduler.schedule(
+        tx, kind=COVERAGE, key=f"oncall:{page.tag}", due_at=begins, payload={"page_id": page.id}
+    )
+    room = await _room(tx, page)
+    if room:
+        await tx.send(room, text, tag=page.tag)
+    return page
+
+
+async def run_step(tx: Tx, page: Page) -> None:
+    """Reach the targets of the page's current step, and arm what comes after it."""
+    app = tx.app
+    assert app is not None
+    config = settings(app)
+    now = app.clock.now()
+    step = page.policy.steps[page.step]
+    reached_now: list[str] = []
+    rooms: list[str] = []
+    nobody: list[str] = []
+    for target in step.targets:
+        kind, _, name = target.partition(":")
+        if kind == "room":
+            rooms.append(name)
+        elif kind == "user":
+            reached_now.append(name)
+        else:
+            on_call = await people.on_call(app, name, now)
+            if on_call is None:
+                nobody.append(name)
+            else:
+                reached_now.append(on_call)
+    reached_now = list(dict.fromkeys(reached_now))
+    channels = people.channels(app)
+    for person_key in reached_now:
+        await tx.execute(insert(notified).values(page_id=page.id, person=person_key, step=page.step, at=now))
+        person = await people.person(app, tx, person_key)
+        for index, rule in enumerate(config.people[person_key].notify if person_key in config.people else []):
+            delay = duration(rule.after)
+            if delay.total_seconds() <= 0:
+                channel = channels.get(rule.channel)
+                if channel is not None:
+                    await channel.notify(tx, page, person)
+            else:
+                await app.scheduler.schedule(
+                    tx,
+                    kind=NOTIFY,
+                    key=f"oncall:{page.tag}:notify:{person_key}:{page.cycle}.{page.step}.{index}",
+                    due_at=now + delay,
+                    payload={"page_id": page.id, "person": person_key, "channel": rule.channel},
+                )
+    headline_text = await headline(tx, page)
+    room = await _room(tx, page)
+    position = page.policy.position(page.step, page.cycle)
+    for other in rooms:
+        await tx.send(
+            other, Content((Text((f"📟 {headline_text} ({position})",)), ack_button(page))), tag=page.tag
+        )
+    if room and reached_now:
+        parts: list[Any] = ["📟 "]
+        for i, person_key in enumerate(reached_now):
+            account = await people.account_on(app, tx, person_key, transport_of(room))
+            parts += [", " if i else "", Mention(account.id, person_key) if account else f"@{person_key}"]
+        parts.append(f" paged ({position}): {headline_text}")
+        await tx.send(room, Content((Text(tuple(parts)), ack_button(page))), tag=page.tag)
+    summary = ", ".join(f"@{p}" for p in reached_now) or "nobody"
+    text = f"{page.ref} → {summary} ({position})"
+    if nobody:
+        text += f"; nobody on call for {', '.join(nobody)}"
+        if room:
+            await tx.send(room, f"⚠️ {page.ref}: nobody is on call for {', '.join(nobody)} right now.")
+    await _record(tx, page, Paged, "oncall", text)
+    await app.scheduler.schedule(
+        tx,
+        kind=ESCALATE,
+        key=f"oncall:{page.tag}",
+        due_at=now + (step.after if reached_now or rooms else step.after * 0),
+        payload={"page_id": page.id, "step": page.step, "cycle": page.cycle},
+    )
+
+
+async def escalate(tx: Tx, timer: Timer) -> None:
+    """A step's time is up and nobody acknowledged: the next step, or give up loudly."""
+    app = tx.app
+    assert app is not None
+    page = await get(tx, timer.payload["page_id"])
+    if page is None or page.state != OPEN:
+        return
+    if (page.step, page.cycle) != (timer.payload.get("step"), timer.payload.get("cycle")):
+        return  # a stale timer: the page moved on
+    following = page.policy.after(page.step, page.cycle)
+    if following is None:
+        await tx.execute(update(pages).where(pages.c.id == page.id).values(state=EXHAUSTED))
+        rounds = f"{len(page.policy.steps)} step(s), {page.policy.repeat + 1} round(s)"
+        text = f"Nobody acknowledged {page.ref} ({rounds})."
+        await _record(tx, page, PageExhausted, "oncall", text)
+        room = await _room(tx, page)
+        if room:
+            await tx.send(room, f"⚠️ {text} Page someone directly: !page @<person> <message>")
+        return
+    step, cycle = following
+    await tx.execute(update(pages).where(pages.c.id == page.id).values(step=step, cycle=cycle))
+    await run_step(tx, await _reload(tx, page.id))
+
+
+async def coverage(tx: Tx, timer: Timer) -> None:
+    """Business hours began: a waiting page starts paging."""
+    page = await get(tx, timer.payload["page_id"])
+    if page is None or page.state != WAITING:
+        return
+    await tx.execute(update(pages).where(pages.c.id == page.id).values(state=OPEN))
+    await run_step(tx, await _reload(tx, page.id))
+
+
+async def notify_later(tx: Tx, timer: Timer) -> None:
+    """A person's later notification rule (e-mail after 2 minutes, …), unless acknowledged by then."""
+    app = tx.app
+    assert app is not None
+    page = await get(tx, timer.payload["page_id"])
+    if page is None or page.state != OPEN:
+        return
+    channel = people.channels(app).get(timer.payload["channel"])
+    if channel is not None:
+        await channel.notify(tx, page, await people.person(app, tx, timer.payload["person"]))
+
+
+async def _reload(tx: Tx, page_id: int) -> Page:
+    page = await get(tx, page_id)
+    assert page is not None
+    return page
+
+
+async def acknowledge(tx: Tx, page: Page, person: str, by: User) -> Page:
+    app = tx.app
+    assert app is not None
+    now = app.clock.now()
+    await tx.execute(
+        update(pages).where(pages.c.id == page.id).values(state=ACKNOWLEDGED, acked_by=person, acked_at=now)
+    )
+    await app.scheduler.cancel(tx, f"oncall:{page.tag}")
+    await _record(tx, page, PageAcknowledged, by.id, f"{page.ref} acknowledged by @{person}")
+    return await _reload(tx, page.id)
+
+
+async def show_acknowledged(app: App, page: Page) -> None:
+    """Edit every message of the page, on every transport, to say who acknowledged it and when."""
+    assert page.acked_at is not None
+    when = local_time(page.acked_at, app.tz, app.clock.now())
+    text = f"✅ {page.ref} acknowledged by @{page.acked_by} at {when} — {page.message}"
+    for ref in await app.outbound.sent_with_tag(page.tag):
+        await app.outbound.edit(ref, text)
+
+
+class ChatChannel:
+    """The built-in channel: a direct message on each of the person's chat accounts."""
+
+    async def notify(self, tx: Tx, page: Page, person: people.Person) -> None:
+        app = tx.app
+        assert app is not None
+        text = await headline(tx, page)
+        body = Content(
+            (Text((f"📟 You are paged: {text}",)), Text((f"Acknowledge: !ack {page.ref}",)), ack_button(page))
+        )
+        for account in person.accounts:
+            if account.transport in app.transports:
+                await tx.send_direct(account, body, tag=page.tag)

@@ -1,0 +1,68 @@
+"""The on-call plugin's tables: overrides, pages and who they reached, account links."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+
+from chatops.storage.types import UTCDateTime
+
+metadata = MetaData()
+
+overrides = Table(
+    "oncall_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index("ix_oncall_overrides_schedule", overrides.c.schedule, overrides.c.ends_at)
+
+pages = Table(
+    "oncall_pages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(255), nullable=False),  # schedule:platform, user:alice, policy:default
+    Column("message", Text, nullable=False),
+    Column("severity", Integer, nullable=True),
+    Column("incident_id", Integer, nullable=True),
+    Column("room_id", String(255), nullable=True),  # where it was raised (the incident room)
+    Column("policy", JSON, nullable=False),  # the snapshot it runs on
+    Column("state", String(20), nullable=False),  # waiting | open | acknowledged | exhausted
+    Column("step", Integer, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("acked_by", String(255), nullable=True),
+    Column("acked_at", UTCDateTime, nullable=True),
+)
+
+notified = Table(
+    "oncall_notified",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("page_id", Integer, nullable=False),
+    Column("person", String(100), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+Index("ix_oncall_notified_person", notified.c.person, notified.c.page_id)
+
+links = Table(
+    "oncall_links",
+    metadata,
+    Column("account", String(255), primary_key=True),
+    Column("person", String(100), nullable=False),
+    Column("linked_at", UTCDateTime, nullable=False),
+)
+
+link_codes = Table(
+    "oncall_link_codes",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("account", String(255), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
