@@ -11,10 +11,14 @@ latency is measured to the moment the reply reached the adapter.
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from chatops.app import App
 from chatops.config import load_config
@@ -123,3 +127,22 @@ def percentile(values: Sequence[float], fraction: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+@asynccontextmanager
+async def scratch_pg_database(server_url: str) -> AsyncIterator[str]:
+    """A fresh ``chatops_bench_<random>`` database on the server; dropped afterwards."""
+    import asyncpg  # only needed with --pg-url (the chatops[postgres] extra)
+
+    server = make_url(server_url)
+    name = f"chatops_bench_{secrets.token_hex(4)}"
+    admin_dsn = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -30,21 +30,18 @@ import asyncio
 import json
 import logging
 import os
-import secrets
 import signal
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchkit import MemoryTransport, Reply, percentile, start_app
+from benchkit import MemoryTransport, Reply, percentile, scratch_pg_database, start_app
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 import chatops
 from chatops.app import App
@@ -169,25 +166,6 @@ async def measure(db_url: str, backend: str, n: int, serial_n: int, inflight: in
         f"errors_{backend}": errors,
     }
     return result
-
-
-@asynccontextmanager
-async def scratch_pg_database(server_url: str) -> AsyncIterator[str]:
-    """A fresh ``chatops_bench_<random>`` database on the server; dropped afterwards."""
-    import asyncpg  # only needed with --pg-url (the chatops[postgres] extra)
-
-    server = make_url(server_url)
-    name = f"chatops_bench_{secrets.token_hex(4)}"
-    admin_dsn = server.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 async def throughput(n: int, serial_n: int, inflight: int, pg_url: str | None) -> dict[str, object]:

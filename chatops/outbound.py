@@ -160,6 +160,7 @@ class Outbound:
                         .order_by(outbox.c.id)
                     )
                 ).all()
+            marks: list[asyncio.Task[None]] = []
             for row in rows:
                 if row.room_id in blocked:
                     continue
@@ -168,11 +169,13 @@ class Outbound:
                 async def mark(tx: Tx, row_id: int = row.id, ref: MessageRef | None = ref) -> None:
                     await self._mark(tx, row_id, ref)
 
-                await self.app.db.write(mark)
+                # Marked while the next one is sent: the marks of a busy pass share commits.
+                marks.append(asyncio.create_task(self.app.db.write(mark)))
                 if ref is None:
                     blocked.add(row.room_id)
                     if row.attempts + 1 >= MAX_ATTEMPTS:
                         log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
+            await asyncio.gather(*marks)
         return bool(blocked)
 
     async def stop(self) -> None:

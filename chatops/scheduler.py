@@ -1,6 +1,7 @@
 """Durable timers: rows with a due time and an idempotency key, fired once.
 
-A timer is claimed and its handler run inside one write transaction, so the
+A timer is claimed and its handler run inside one write transaction (due
+timers are claimed in batches, each handler in its own savepoint), so the
 claim and whatever the handler stores (including messages queued with
 ``tx.send``, delivered after the commit) land together: a restart neither
 loses a pending timer nor fires a fired one again.  On PostgreSQL the claim
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
     from chatops.storage.db import Tx
 
 log = logging.getLogger("chatops.scheduler")
+BATCH = 16  # timers claimed and fired per commit (their pages go out after it)
+
+
+class _HandlerFailed(Exception):
+    """A timer handler failed in an optimistic batch: the batch is rolled back and isolated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,14 +64,11 @@ class Scheduler:
     ) -> None:
         """Arm the timer ``key`` (re-arming it if it exists) in the caller's transaction."""
         values = {"kind": kind, "due_at": due_at, "payload": payload or {}, "state": "pending"}
-        found = await tx.execute(select(timers.c.id).where(timers.c.key == key))
-        row = found.first()
-        if row is None:
+        rearmed = await tx.execute(
+            update(timers).where(timers.c.key == key).values(fired_at=None, error=None, **values)
+        )
+        if rearmed.rowcount == 0:
             await tx.execute(insert(timers).values(key=key, created_at=self.app.clock.now(), **values))
-        else:
-            await tx.execute(
-                update(timers).where(timers.c.id == row.id).values(fired_at=None, error=None, **values)
-            )
         tx.after_commit(self._after_change)
 
     async def cancel(self, tx: Tx, key: str) -> None:
@@ -90,30 +93,59 @@ class Scheduler:
     async def fire_due(self) -> int:
         """Fire every timer due now, oldest first; return how many fired."""
         count = 0
-        while await self.app.db.write(self._fire_one):
-            count += 1
-        return count
+        while True:
+            try:
+                fired = await self.app.db.write(self._fire_batch)
+            except _HandlerFailed:  # run that batch again, each handler in its own savepoint
+                fired = await self.app.db.write(self._fire_isolated)
+            if not fired:
+                return count
+            count += fired
 
-    async def _fire_one(self, tx: Tx) -> bool:
+    async def _fire_batch(self, tx: Tx) -> int:
+        """Claim up to ``BATCH`` due timers and run their handlers, in one commit.
+
+        Optimistic, like the group commit: no savepoints (each costs two round
+        trips); should a handler fail, the batch is rolled back and fired again
+        with a savepoint per handler, so only the failing one is undone.
+        """
+        return await self._claim_and_run(tx, isolate=False)
+
+    async def _fire_isolated(self, tx: Tx) -> int:
+        return await self._claim_and_run(tx, isolate=True)
+
+    async def _claim_and_run(self, tx: Tx, *, isolate: bool) -> int:
         now = self.app.clock.now()
         query = (
             select(timers)
             .where(timers.c.state == "pending", timers.c.due_at <= now)
             .order_by(timers.c.due_at, timers.c.id)
-            .limit(1)
+            .limit(BATCH)
         )
         if tx.conn.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
-        row = (await tx.execute(query)).first()
-        if row is None:
-            return False
-        timer = _timer(row)
-        # Claim first: the handler may re-arm its own key in this transaction.
-        await tx.execute(update(timers).where(timers.c.id == timer.id).values(state="done", fired_at=now))
+        rows = (await tx.execute(query)).all()
+        if not rows:
+            return 0
+        # Claim first: a handler may re-arm its own key in this transaction.
+        await tx.execute(
+            update(timers).where(timers.c.id.in_([r.id for r in rows])).values(state="done", fired_at=now)
+        )
+        for row in rows:
+            await self._run(tx, _timer(row), isolate)
+        return len(rows)
+
+    async def _run(self, tx: Tx, timer: Timer, isolate: bool) -> None:
         handler = self.handlers.get(timer.kind)
         error: str | None = None
         if handler is None:
             error = f"no handler for timer kind {timer.kind!r}"
+        elif not isolate:
+            _, failure = await self.app.hooks.guarded(
+                self.owners.get(timer.kind, "?"), f"timer {timer.kind}", handler, (tx, timer)
+            )
+            if failure is not None:
+                raise _HandlerFailed(failure.describe())
         else:
             scoped = SavepointTx(tx)
             _, failure = await self.app.hooks.guarded(
@@ -129,11 +161,10 @@ class Scheduler:
                 .where(timers.c.id == timer.id, timers.c.state == "done")
                 .values(state="failed", error=error)
             )
-        return True
 
     def start(self) -> None:
         if not self.app.clock.fake and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="chatops-scheduler")
+            self._task = asyncio.create_task(self._loop(), name="chatops-scheduler")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -144,7 +175,7 @@ class Scheduler:
                 pass
             self._task = None
 
-    async def _run(self) -> None:
+    async def _loop(self) -> None:
         while True:
             self._wake.clear()
             try:

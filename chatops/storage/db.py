@@ -75,8 +75,13 @@ class Tx:
         return await self.conn.execute(statement, params)
 
     def after_commit(self, action: AfterCommit) -> None:
-        """Run ``action`` once the transaction has committed (in the job's caller)."""
-        self._after.append(action)
+        """Run ``action`` once the transaction has committed (in the job's caller).
+
+        The same action registered twice runs once (a hundred queued messages
+        need one delivery pass).
+        """
+        if action not in self._after:
+            self._after.append(action)
 
     async def send(
         self, room_id: str, content: str | Content, thread: ThreadRef | None = None, *, tag: str | None = None
@@ -120,7 +125,8 @@ class SavepointTx(Tx):
             else:
                 await self._savepoint.rollback()
         if ok:
-            self._parent._after.extend(self._after)
+            for action in self._after:
+                self._parent.after_commit(action)
 
 
 class Database:

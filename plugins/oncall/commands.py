@@ -122,8 +122,9 @@ async def who(ctx: CommandContext, schedule: str | None, at: str | None) -> None
             until = f" until {local_time(ends, tz, now)}" if ends and person else ""
             lines.append(f"  {name}: {_line(person, source)}{until}")
         else:
-            person = await people.on_call(ctx.app, name, instant)
-            lines.append(f"  {name}: {_line(person, settings.schedules[name].provider)}")
+            person, problem = await people.on_call(ctx.app, name, instant)
+            found = _line(person, settings.schedules[name].provider)
+            lines.append(f"  {name}: {found}" + (f" — {problem}" if problem else ""))
     await ctx.reply("\n".join(lines))
 
 

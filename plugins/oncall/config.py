@@ -57,6 +57,7 @@ class NotifyRule(_Section):
 class PersonConfig(_Section):
     timezone: str = "UTC"
     accounts: list[str] = Field([], description="Chat accounts: slack:U0123, matrix:@alice:example.org, …")
+    external: list[str] = Field([], description="Ids or e-mails at on-call providers (PagerDuty, a roster)")
     notify: list[NotifyRule] = Field(default_factory=lambda: [NotifyRule()])
 
     @field_validator("timezone")
@@ -227,6 +228,11 @@ class OncallConfig(_Section):
 
     def person_of(self, account: str) -> str | None:
         return next((p for p, c in self.people.items() if account in c.accounts), None)
+
+    def person_known_as(self, *external: str) -> str | None:
+        """The person whose ``external`` ids include one of these (case-insensitive)."""
+        wanted = {e.lower() for e in external if e}
+        return next((p for p, c in self.people.items() if wanted & {e.lower() for e in c.external}), None)
 
 
 Target = Literal["schedule", "user", "room"]

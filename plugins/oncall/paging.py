@@ -8,7 +8,7 @@ twice: what committed is done, what did not will fire after the restart.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -245,9 +245,9 @@ async def run_step(tx: Tx, page: Page) -> None:
         elif kind == "user":
             reached_now.append(name)
         else:
-            on_call = await people.on_call(app, name, now)
+            on_call, problem = await people.on_call(app, name, now)
             if on_call is None:
-                nobody.append(name)
+                nobody.append(f"{name} ({problem})" if problem else name)
             else:
                 reached_now.append(on_call)
     reached_now = list(dict.fromkeys(reached_now))
@@ -320,7 +320,7 @@ async def escalate(tx: Tx, timer: Timer) -> None:
         return
     step, cycle = following
     await tx.execute(update(pages).where(pages.c.id == page.id).values(step=step, cycle=cycle))
-    await run_step(tx, await _reload(tx, page.id))
+    await run_step(tx, replace(page, step=step, cycle=cycle))
 
 
 async def coverage(tx: Tx, timer: Timer) -> None:
@@ -329,7 +329,7 @@ async def coverage(tx: Tx, timer: Timer) -> None:
     if page is None or page.state != WAITING:
         return
     await tx.execute(update(pages).where(pages.c.id == page.id).values(state=OPEN))
-    await run_step(tx, await _reload(tx, page.id))
+    await run_step(tx, replace(page, state=OPEN))
 
 
 async def notify_later(tx: Tx, timer: Timer) -> None:

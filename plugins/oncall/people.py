@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from chatops.hooks import PluginFailure
 from chatops.models.chat import User, transport_of
 from chatops_plugins.oncall.config import OncallConfig
 from chatops_plugins.oncall.schedule import Override, Schedule
@@ -68,10 +69,23 @@ async def schedule(app: App, conn: Any, name: str) -> Schedule:
     return built.with_overrides([Override(r.person, r.starts_at, r.ends_at, r.id) for r in rows])
 
 
-async def on_call(app: App, name: str, at: datetime) -> str | None:
-    """Who is on call for schedule ``name`` at ``at``, from whichever provider answers for it."""
-    found: str | None = await app.hooks.call_first("chatops_oncall_lookup", app=app, schedule=name, at=at)
-    return found
+class ProviderError(Exception):
+    """A provider could not answer (refused token, timeout, bad reply); the message says which."""
+
+
+async def on_call(app: App, name: str, at: datetime) -> tuple[str | None, str | None]:
+    """Who is on call for schedule ``name`` at ``at`` (from the provider that answers for it),
+    and why nobody is known when a provider failed."""
+    problems: list[str] = []
+
+    async def failed(failure: PluginFailure) -> None:
+        error = failure.error
+        problems.append(str(error) if isinstance(error, ProviderError) else failure.describe())
+
+    found: str | None = await app.hooks.call_first(
+        "chatops_oncall_lookup", on_failure=failed, app=app, schedule=name, at=at
+    )
+    return found, "; ".join(problems) or None
 
 
 def channels(app: App) -> dict[str, NotificationChannel]:

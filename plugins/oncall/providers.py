@@ -1,0 +1,47 @@
+"""What the on-call providers share: one bounded HTTP GET, with errors a person can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from chatops_plugins.oncall.people import ProviderError
+
+
+async def get_json(provider: str, url: str, headers: dict[str, str], timeout_s: float, **params: Any) -> Any:
+    """GET ``url`` and decode its JSON; every failure becomes a ProviderError naming ``provider``."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout_s)) as session,
+            session.get(url, headers=headers, params=params) as response,
+        ):
+            if response.status in (401, 403):
+                raise ProviderError(
+                    f"{provider} refused the token ({response.status}); check its token in the config"
+                )
+            if response.status >= 400:
+                raise ProviderError(f"{provider} answered {response.status} for {url.split('?')[0]}")
+            return await response.json(content_type=None)
+    except TimeoutError:
+        raise ProviderError(f"{provider} did not answer within {timeout_s:g} s") from None
+    except aiohttp.ClientError as exc:
+        raise ProviderError(f"{provider} could not be reached ({exc.__class__.__name__})") from None
+    except ValueError:
+        raise ProviderError(f"{provider} answered with something that is not JSON") from None
+
+
+def dig(document: Any, path: str) -> Any:
+    """``data.primary.email`` in a JSON document (list indexes allowed: ``oncalls.0.user``)."""
+    found = document
+    for part in path.split("."):
+        if isinstance(found, list) and part.isdigit() and int(part) < len(found):
+            found = found[int(part)]
+        elif isinstance(found, dict) and part in found:
+            found = found[part]
+        else:
+            return None
+    return found
+
+
+__all__ = ["ProviderError", "dig", "get_json"]
