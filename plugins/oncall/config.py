@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chatops.clock import parse_duration
 from chatops_plugins.oncall.schedule import WEEKDAYS, Layer, Rotation, Schedule, Window
@@ -192,11 +192,7 @@ class OncallConfig(_Section):
     page_from_rooms: list[str] = Field(
         [], description="Rooms whose declarations page (empty: any room); the declarer must be in people"
     )
-    ical_secret: SecretStr | None = Field(
-        None, description="Signs the iCal feed URLs (unguessable without it)"
-    )
     link_code_ttl: str = Field("10m", description="How long a !whoami link code is valid")
-    timeout_s: float = Field(5.0, gt=0, le=60, description="Bound on provider calls")
 
     @model_validator(mode="after")
     def _references(self) -> OncallConfig:
