@@ -46,7 +46,7 @@ from chatops_plugins.oncall.policy import Policy, Step
 from chatops_plugins.oncall.tables import pages
 
 ROOM = "mem:ops"
-LEAD_S = 3.0  # the first timer is due this long after set-up finishes
+LEAD_S = 15.0  # the first timer is due this long after arming begins (arming takes seconds)
 POLICY = Policy(
     "bench", (Step((f"room:{ROOM}",), timedelta(seconds=1)), Step((f"room:{ROOM}",), timedelta(hours=1)))
 )
@@ -59,51 +59,47 @@ def wall(transport_at: float, anchor: tuple[float, float]) -> float:
 
 
 async def arm(app: App, due: list[datetime]) -> dict[int, datetime]:
-    """Open pages at step 1 of POLICY, each with its escalation timer due at ``due[i]``."""
+    """Open pages at step 1 of POLICY, each with its escalation timer due at ``due[i]`` (1,000 per write)."""
     now = app.clock.now()
     found: dict[int, datetime] = {}
 
-    async def write(tx: Tx) -> None:
-        for start in range(0, len(due), 1000):
-            chunk = due[start : start + 1000]
-            rows = [
+    async def write(tx: Tx, chunk: list[datetime]) -> None:
+        ids = []
+        for _ in chunk:  # one by one: ids in order on every backend
+            result = await tx.execute(
+                insert(pages).values(
+                    target="policy:bench",
+                    message="bench",
+                    severity=1,
+                    policy=POLICY.to_json(),
+                    state=paging.OPEN,
+                    step=0,
+                    cycle=0,
+                    created_by="bench",
+                    created_at=now,
+                )
+            )
+            ids.append(result.inserted_primary_key[0])
+        await tx.execute(
+            insert(timers),
+            [
                 {
-                    "target": "policy:bench",
-                    "message": "bench",
-                    "severity": 1,
-                    "incident_id": None,
-                    "room_id": None,
-                    "policy": POLICY.to_json(),
-                    "state": paging.OPEN,
-                    "step": 0,
-                    "cycle": 0,
-                    "created_by": "bench",
+                    "key": f"oncall:page:{page_id}",
+                    "kind": paging.ESCALATE,
+                    "due_at": when,
+                    "payload": {"page_id": page_id, "step": 0, "cycle": 0},
+                    "state": "pending",
                     "created_at": now,
                 }
-                for _ in chunk
-            ]
-            ids = []
-            for row in rows:  # ids in order on every backend
-                result = await tx.execute(insert(pages).values(**row))
-                ids.append(result.inserted_primary_key[0])
-            await tx.execute(
-                insert(timers),
-                [
-                    {
-                        "key": f"oncall:page:{page_id}",
-                        "kind": paging.ESCALATE,
-                        "due_at": when,
-                        "payload": {"page_id": page_id, "step": 0, "cycle": 0},
-                        "state": "pending",
-                        "created_at": now,
-                    }
-                    for page_id, when in zip(ids, chunk, strict=True)
-                ],
-            )
-            found.update(zip(ids, chunk, strict=True))
+                for page_id, when in zip(ids, chunk, strict=True)
+            ],
+        )
+        found.update(zip(ids, chunk, strict=True))
         tx.after_commit(app.scheduler._after_change)
 
-    await app.db.write(write)
+    for start in range(0, len(due), 1000):
+        chunk = due[start : start + 1000]
+        await app.db.write(lambda tx, chunk=chunk: write(tx, chunk))
     return found
 
 
@@ -126,6 +122,8 @@ async def measure(db_url: str, n: int, spread: float) -> dict[str, Any]:
     base = datetime.now(UTC) + timedelta(seconds=LEAD_S)
     due = sorted(base + timedelta(seconds=random.uniform(0, spread)) for _ in range(n))
     armed = await arm(app, due)
+    if datetime.now(UTC) > base:
+        raise RuntimeError("arming took longer than LEAD_S: raise it")
     began = time.perf_counter()
     await until(transport, n, spread + LEAD_S + 120)
     elapsed = time.perf_counter() - began
