@@ -58,6 +58,7 @@ class Scheduler:
         self.owners: dict[str, str] = {}  # timer kind -> the plugin that handles it
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def schedule(
         self, tx: Tx, *, kind: str, key: str, due_at: datetime, payload: dict[str, Any] | None = None
@@ -93,7 +94,7 @@ class Scheduler:
     async def fire_due(self) -> int:
         """Fire every timer due now, oldest first; return how many fired."""
         count = 0
-        while True:
+        while not self._stopping:
             try:
                 fired = await self.app.db.write(self._fire_batch)
             except _HandlerFailed:  # run that batch again, each handler in its own savepoint
@@ -101,6 +102,7 @@ class Scheduler:
             if not fired:
                 return count
             count += fired
+        return count
 
     async def _fire_batch(self, tx: Tx) -> int:
         """Claim up to ``BATCH`` due timers and run their handlers, in one commit.
@@ -164,19 +166,29 @@ class Scheduler:
 
     def start(self) -> None:
         if not self.app.clock.fake and self._task is None:
+            self._stopping = False
             self._task = asyncio.create_task(self._loop(), name="chatops-scheduler")
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, grace_s: float = 10.0) -> None:
+        """Let the batch in hand finish (its rows and messages), then stop; cancel only past ``grace_s``.
+
+        Cancelling in the middle of a database round trip can leave a driver
+        connection unusable (asyncpg), so the loop is asked to stop between batches.
+        """
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_s)
+        except TimeoutError:
+            log.warning("the scheduler did not stop within %.0f s; cancelling it", grace_s)
             self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 await self.fire_due()
@@ -186,8 +198,10 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler pass failed; retrying in 5 s")
                 due = None
-                await asyncio.sleep(5)
+                await asyncio.sleep(5)  # backoff after a failed pass, not synchronisation
                 continue
+            if self._stopping:
+                return
             if due is None:
                 await self._wake.wait()
             else:
