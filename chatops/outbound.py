@@ -122,7 +122,7 @@ class Outbound:
         async with self.app.db.read() as conn:
             rows = (
                 await conn.execute(
-                    select(outbox.c.room_id, outbox.c.message_id, outbox.c.to_user)
+                    select(outbox.c.room_id, outbox.c.message_id)
                     .where(outbox.c.tag == tag, outbox.c.message_id.is_not(None))
                     .order_by(outbox.c.id)
                 )

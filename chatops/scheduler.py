@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from chatops.storage.db import Tx
 
 log = logging.getLogger("chatops.scheduler")
-BATCH = 16  # timers claimed and fired per commit (their pages go out after it)
+BATCH = 32  # timers claimed and fired per commit (their pages go out after it)
 
 
 class _HandlerFailed(Exception):

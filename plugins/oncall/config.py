@@ -8,7 +8,6 @@ schedule that does not exist), never later in the middle of a page.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -229,6 +228,3 @@ class OncallConfig(_Section):
         """The person whose ``external`` ids include one of these (case-insensitive)."""
         wanted = {e.lower() for e in external if e}
         return next((p for p, c in self.people.items() if wanted & {e.lower() for e in c.external}), None)
-
-
-Target = Literal["schedule", "user", "room"]

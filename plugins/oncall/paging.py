@@ -294,7 +294,7 @@ async def run_step(tx: Tx, page: Page) -> None:
         tx,
         kind=ESCALATE,
         key=f"oncall:{page.tag}",
-        due_at=now + (step.after if reached_now or rooms else step.after * 0),
+        due_at=now + step.after if reached_now or rooms else now,  # nobody reached: move on at once
         payload={"page_id": page.id, "step": page.step, "cycle": page.cycle},
     )
 
