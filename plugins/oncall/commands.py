@@ -14,7 +14,7 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserE
 from chatops.commands.declare import Command
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.oncall import paging, people
+from chatops_plugins.oncall import handoff, paging, people
 from chatops_plugins.oncall.config import OncallConfig, duration, zone
 from chatops_plugins.oncall.policy import Policy, Step, direct
 from chatops_plugins.oncall.schedule import Override, localize, overlapping
@@ -208,6 +208,7 @@ async def override(ctx: CommandContext, schedule: str, person: str, start: str, 
                 created_at=now,
             )
         )
+        await handoff.arm(tx, ctx.app, schedule)  # the override moves the next hand-off
 
     await ctx.app.db.write(write)
     await ctx.reply(

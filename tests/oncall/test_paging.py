@@ -167,3 +167,27 @@ async def test_linking_a_second_account_is_proven_from_both_sides(chat: Harness)
         "That code is unknown or expired"
     )  # single use
     assert "accounts: test:alice, test:alice2" in await chat.reply("!whoami", user="alice2")
+
+
+async def test_hand_offs_are_announced_to_both_people(chat: Harness) -> None:
+    # bob's week ends Monday 2026-03-09 09:00 CET (08:00 UTC): alice takes over
+    sent = await chat.advance("6d18h")
+    assert texts(sent, "@alice") == [
+        "🔔 You are on call for platform from now until 2026-03-16 09:00 CET. @bob handed over."
+    ]
+    assert texts(sent, "@bob") == ["Your on-call shift for platform has ended; @alice has it now."]
+
+
+async def test_an_override_moves_the_hand_off(chat: Harness) -> None:
+    await chat.say('!oncall override platform @carol "in 1h" 2h', user="alice")
+    sent = await chat.advance("1h")
+    assert texts(sent, "@carol") == [
+        "🔔 You are on call for platform from now until 17:00 UTC. @bob handed over."  # carol reads UTC
+    ]
+    back = await chat.advance("2h")
+    assert (
+        texts(back, "@bob")
+        == [
+            "🔔 You are on call for platform from now until 2026-03-09 04:00 EDT. @carol handed over."  # New York time
+        ]
+    )
