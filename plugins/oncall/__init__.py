@@ -20,7 +20,7 @@ from chatops.events import DomainEvent
 from chatops.models.chat import User
 from chatops.permissions import RoleHolders
 from chatops.scheduler import TimerHandler
-from chatops_plugins.oncall import handoff, paging, people
+from chatops_plugins.oncall import handoff, ical, paging, people
 from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
 from chatops_plugins.oncall.config import OncallConfig, duration
 from chatops_plugins.oncall.policy import Policy, Step
@@ -60,6 +60,11 @@ def chatops_timer_handlers() -> dict[str, TimerHandler]:
 async def chatops_startup(app: App) -> None:
     """Each schedule's next hand-off is armed (the config may have changed while stopped)."""
     await handoff.arm_all(app)
+
+
+@hookimpl
+def chatops_web_routes(app: App) -> list[Any]:
+    return ical.routes()
 
 
 @hookimpl

@@ -14,7 +14,7 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserE
 from chatops.commands.declare import Command
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.oncall import handoff, paging, people
+from chatops_plugins.oncall import handoff, ical, paging, people
 from chatops_plugins.oncall.config import OncallConfig, duration, zone
 from chatops_plugins.oncall.policy import Policy, Step, direct
 from chatops_plugins.oncall.schedule import Override, localize, overlapping
@@ -214,6 +214,21 @@ async def override(ctx: CommandContext, schedule: str, person: str, start: str, 
     await ctx.reply(
         f"@{person} covers {schedule} from {local_time(starts, tz, now)} to {local_time(ends, tz, now)}."
     )
+
+
+@oncall.command(
+    "ical",
+    Arg("schedule", schedule_name),
+    help="the schedule as a calendar feed (the link comes by direct message)",
+    example="!oncall ical platform",
+)
+async def ical_link(ctx: CommandContext, schedule: str) -> None:
+    link = ical.url(config(ctx), schedule)
+    if link is None:
+        raise UserError("Calendar feeds are off: set oncall.ical_secret and oncall.public_url.")
+    await ctx.send_direct(ctx.sender, f"The {schedule} on-call calendar (keep the link private): {link}")
+    if not ctx.room.direct:
+        await ctx.reply("I sent you the calendar link by direct message.")
 
 
 async def page(ctx: CommandContext, target: str, message: str, sev: int | None) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from chatops.clock import parse_duration
 from chatops_plugins.oncall.schedule import WEEKDAYS, Layer, Rotation, Schedule, Window
@@ -192,6 +192,8 @@ class OncallConfig(_Section):
         [], description="Rooms whose declarations page (empty: any room); the declarer must be in people"
     )
     link_code_ttl: str = Field("10m", description="How long a !whoami link code is valid")
+    ical_secret: SecretStr | None = Field(None, description="Signs the iCal feed links (no feeds without it)")
+    public_url: str | None = Field(None, description="This server as people reach it, for feed links")
 
     @model_validator(mode="after")
     def _references(self) -> OncallConfig:
