@@ -59,6 +59,15 @@ class Transport(ABC):
             message = str(err["msg"]).removeprefix("Value error, ")
             raise ConfigError(self.app.config.source, key, message) from None
 
+    def opaque(self, local_id: str) -> str:
+        """A platform's own id as chatops stores it (``slack:C123``)."""
+        return f"{self.name}:{local_id}"
+
+    @staticmethod
+    def local(opaque_id: str) -> str:
+        """The platform's own id back from an opaque one (``slack:C123`` -> ``C123``)."""
+        return opaque_id.split(":", 1)[1]
+
     def user(self, local_id: str, display: str | None = None) -> User:
         return User(id=f"{self.name}:{local_id}", name=display or local_id)
 

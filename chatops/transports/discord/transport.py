@@ -148,13 +148,6 @@ class DiscordTransport(Transport):
 
     # --- ids ---
 
-    def opaque(self, channel: str) -> str:
-        return f"{self.name}:{channel}"
-
-    @staticmethod
-    def local(opaque_id: str) -> str:
-        return opaque_id.split(":", 1)[1]
-
     def user_of(self, user_id: str) -> User:
         return User(id=self.opaque(user_id), name=self.names.name(user_id))
 

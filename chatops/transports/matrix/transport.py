@@ -73,13 +73,6 @@ class MatrixTransport(Transport):
 
     # --- ids ---
 
-    def opaque(self, room_id: str) -> str:
-        return f"{self.name}:{room_id}"
-
-    @staticmethod
-    def local(opaque_id: str) -> str:
-        return opaque_id.split(":", 1)[1]
-
     def user_of(self, mxid: str) -> User:
         return User(id=f"{self.name}:{mxid}", name=mxid[1:].split(":", 1)[0])
 
