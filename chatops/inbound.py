@@ -13,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 log = logging.getLogger("chatops.inbound")
 Job = Callable[[], Awaitable[None]]
@@ -24,6 +25,17 @@ class RoomQueues:
         self._name = name
         self._waiting: dict[str, deque[Job]] = {}
         self._workers: set[asyncio.Task[None]] = set()
+        self._accepted: set[asyncio.Task[None]] = set()
+
+    def accept(self, work: Coroutine[Any, Any, None], kind: str) -> None:
+        """Run ``work`` (reading one acknowledged payload) on a task of its own; returns at once.
+
+        ``work`` takes its place in a room's line with ``submit`` or ``later``
+        before it awaits anything, so payloads keep their order of arrival.
+        """
+        task = asyncio.create_task(work, name=f"{self._name}-{kind}")
+        self._accepted.add(task)
+        task.add_done_callback(self._accepted.discard)
 
     def submit(self, room: str, job: Job) -> None:
         """Queue ``job`` behind the room's earlier ones; returns at once (call it before awaiting)."""
@@ -70,12 +82,13 @@ class RoomQueues:
             self._waiting.pop(room, None)
 
     async def idle(self) -> None:
-        """Wait until every queued job has run."""
-        while self._workers:
-            await asyncio.gather(*list(self._workers), return_exceptions=True)
+        """Wait until every accepted payload has been read and every queued job has run."""
+        while self._accepted or self._workers:
+            await asyncio.gather(*self._accepted, *self._workers, return_exceptions=True)
 
     async def stop(self) -> None:
-        for worker in list(self._workers):
-            worker.cancel()
-        await asyncio.gather(*list(self._workers), return_exceptions=True)
+        tasks = [*self._accepted, *self._workers]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         self._waiting.clear()

@@ -144,7 +144,6 @@ class DiscordTransport(Transport):
         self._answered: set[str] = set()
         self._topics: dict[str, str] = {}
         self._topic_tasks: dict[str, asyncio.Task[None]] = {}
-        self._accepted: set[asyncio.Task[None]] = set()
 
     # --- ids ---
 
@@ -214,9 +213,9 @@ class DiscordTransport(Transport):
                 return
 
     async def stop(self) -> None:
-        for task in [*self._accepted, *self._topic_tasks.values()]:
+        for task in self._topic_tasks.values():
             task.cancel()
-        await asyncio.gather(*self._accepted, *self._topic_tasks.values(), return_exceptions=True)
+        await asyncio.gather(*self._topic_tasks.values(), return_exceptions=True)
         await self.queues.stop()
         if self.client is not None:
             await self.client.close()
@@ -225,8 +224,6 @@ class DiscordTransport(Transport):
 
     async def idle(self) -> None:
         """Wait until every accepted interaction and queued message has been handled."""
-        while self._accepted:
-            await asyncio.gather(*list(self._accepted), return_exceptions=True)
         await self.queues.idle()
 
     def web_routes(self) -> list[RouteDef]:
@@ -283,9 +280,7 @@ class DiscordTransport(Transport):
 
     def accept(self, incoming: Incoming, respond: Respond) -> None:
         """Handle an interaction on its own task (the HTTP endpoint awaits only its first answer)."""
-        task = asyncio.create_task(self.interact(incoming, respond), name=f"{self.name}-interaction")
-        self._accepted.add(task)
-        task.add_done_callback(self._accepted.discard)
+        self.queues.accept(self.interact(incoming, respond), "interaction")
 
     async def interact(self, incoming: Incoming, respond: Respond) -> None:
         """Answer an interaction at once (a modal, or "thinking…"), then handle it in its channel's turn."""

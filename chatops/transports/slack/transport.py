@@ -12,7 +12,6 @@ room's messages are delayed, in order, never dropped.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
@@ -97,7 +96,6 @@ class SlackTransport(Transport):
         self.names = NameBook()
         self._direct: dict[str, str] = {}  # user id -> DM channel
         self._interactions: OrderedDict[str, Interaction] = OrderedDict()
-        self._accepted: set[asyncio.Task[None]] = set()
 
     # --- ids ---
 
@@ -129,15 +127,10 @@ class SlackTransport(Transport):
         if self._receiver is not None:
             await self._receiver.stop()
             self._receiver = None
-        for task in list(self._accepted):
-            task.cancel()
-        await asyncio.gather(*self._accepted, return_exceptions=True)
         await self.queues.stop()
 
     async def idle(self) -> None:
         """Wait until every accepted payload has been handled (tests and graceful shutdown)."""
-        while self._accepted:
-            await asyncio.gather(*list(self._accepted), return_exceptions=True)
         await self.queues.idle()
 
     def web_routes(self) -> list[RouteDef]:
@@ -168,9 +161,7 @@ class SlackTransport(Transport):
 
     def accept(self, kind: str, payload: dict[str, Any]) -> None:
         """Take an acknowledged payload; it is handled on its own task, the caller returns at once."""
-        task = asyncio.create_task(self.receive(kind, payload), name=f"{self.name}-{kind}")
-        self._accepted.add(task)
-        task.add_done_callback(self._accepted.discard)
+        self.queues.accept(self.receive(kind, payload), kind)
 
     async def receive(self, kind: str, payload: dict[str, Any]) -> None:
         """One acknowledged payload (Socket Mode envelope type or HTTP endpoint kind)."""
