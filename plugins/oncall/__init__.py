@@ -20,7 +20,7 @@ from chatops.events import DomainEvent
 from chatops.models.chat import User
 from chatops.permissions import RoleHolders
 from chatops.scheduler import TimerHandler
-from chatops_plugins.oncall import handoff, ical, paging, people
+from chatops_plugins.oncall import calendars, handoff, ical, paging, people
 from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
 from chatops_plugins.oncall.config import OncallConfig, duration
 from chatops_plugins.oncall.policy import Policy, Step
@@ -58,8 +58,15 @@ def chatops_timer_handlers() -> dict[str, TimerHandler]:
 
 @hookimpl
 async def chatops_startup(app: App) -> None:
-    """Each schedule's next hand-off is armed (the config may have changed while stopped)."""
+    """Each schedule's next hand-off is armed (the config may have changed while stopped),
+    and calendar layers start refreshing."""
     await handoff.arm_all(app)
+    calendars.sync_of(app).start()
+
+
+@hookimpl
+async def chatops_shutdown(app: App) -> None:
+    await calendars.sync_of(app).stop()
 
 
 @hookimpl

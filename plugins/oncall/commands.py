@@ -1,4 +1,4 @@
-"""Chat commands: ``!oncall who|schedule|override``, ``!page``, ``!ack``, ``!whoami [link]``."""
+"""Chat commands: ``!oncall who|schedule|override|sync|ical``, ``!page``, ``!ack``, ``!whoami [link]``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserE
 from chatops.commands.declare import Command
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.oncall import handoff, ical, paging, people
+from chatops_plugins.oncall import calendars, handoff, ical, paging, people
 from chatops_plugins.oncall.config import OncallConfig, duration, zone
 from chatops_plugins.oncall.policy import Policy, Step, direct
 from chatops_plugins.oncall.schedule import Override, localize, overlapping
@@ -156,6 +156,45 @@ async def show_schedule(ctx: CommandContext, schedule: str | None, week: bool) -
             begins, ends = segment.starts_at.astimezone(tz), segment.ends_at.astimezone(tz)
             span = f"{begins:%a %d %b %H:%M} to {ends:%a %d %b %H:%M %Z}"
             lines.append(f"  {span}  {_line(segment.person, segment.source)}")
+        lines += [
+            f"  {line}"
+            for layer in await calendars.status(ctx.app, name)
+            for line in _calendar(layer, tz, now)
+        ]
+    await ctx.reply("\n".join(lines))
+
+
+def _calendar(layer: calendars.Status, tz: ZoneInfo, now: datetime) -> list[str]:
+    """How fresh a calendar layer is, and what in it names nobody."""
+    if layer.fetched_at is None:
+        state = "not fetched yet" if layer.error is None else "never fetched"
+        found = [f"Layer {layer.layer} (calendar): {state}."]
+    else:
+        fetched = local_time(layer.fetched_at, tz, now)
+        found = [f"Layer {layer.layer} (calendar): {layer.shifts} shift(s), fetched {fetched}."]
+    if layer.error and layer.checked_at:
+        found.append(f"⚠️ The last fetch ({local_time(layer.checked_at, tz, now)}) failed: {layer.error}")
+    if layer.unmatched:
+        shown = "; ".join(layer.unmatched[:3]) + (" …" if len(layer.unmatched) > 3 else "")
+        found.append(
+            f"⚠️ {len(layer.unmatched)} event(s) name nobody: {shown} "
+            "(add the name to that person's external in oncall.people)"
+        )
+    return found
+
+
+@oncall.command(
+    "sync",
+    Arg("schedule", schedule_name, required=False),
+    help="fetch the calendar layers now",
+    example="!oncall sync platform",
+)
+async def sync(ctx: CommandContext, schedule: str | None) -> None:
+    if not calendars.sources(ctx.app, schedule):
+        where = f"{schedule} has no calendar layers" if schedule else "No schedule has a calendar layer"
+        raise UserError(f"{where} (a layer with ical: url).")
+    results = await calendars.sync_of(ctx.app).run(schedule)
+    lines = [f"{layer}: " + (f"failed — {error}" if error else "fetched") for layer, error in results.items()]
     await ctx.reply("\n".join(lines))
 
 

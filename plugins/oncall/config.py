@@ -7,13 +7,14 @@ schedule that does not exist), never later in the middle of a page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from chatops.clock import parse_duration
-from chatops_plugins.oncall.schedule import WEEKDAYS, Layer, Rotation, Schedule, Window
+from chatops_plugins.oncall.schedule import WEEKDAYS, Layer, Rotation, Schedule, Shifts, Turns, Window
 
 
 class _Section(BaseModel):
@@ -87,19 +88,47 @@ class HoursConfig(_Section):
         return Window(days, _clock(self.start), _clock(self.end), zone(tz or self.timezone))
 
 
+class IcalSource(_Section):
+    url: SecretStr = Field(
+        description="The calendar's address (a private link is a secret: it is never shown or logged)"
+    )
+    refresh: str = Field("15m", description="How often it is fetched again")
+    token: SecretStr | None = Field(None, description="Sent as a bearer token, if the calendar needs one")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("http://", "https://")):
+            raise ValueError("an iCal url starts with https:// (or http://)")
+        return value
+
+    @field_validator("refresh")
+    @classmethod
+    def _refresh(cls, value: str) -> str:
+        if duration(value) < timedelta(minutes=1):
+            raise ValueError("refresh at most once a minute")
+        return value
+
+
 class LayerConfig(_Section):
     name: str = "primary"
-    participants: list[str] = Field(description="People (keys of oncall.people), in turn order")
-    start: str = Field(
+    participants: list[str] = Field([], description="People (keys of oncall.people), in turn order")
+    start: str | None = Field(
+        None,
         description="The first hand-off, local time in the schedule's timezone: its weekday and time "
-        "are every hand-off's (e.g. 2026-01-05 09:00, a Monday)"
+        "are every hand-off's (e.g. 2026-01-05 09:00, a Monday)",
     )
     shift: str = Field("1w", description="1w (weekly), 1d (daily), 12h, …")
+    ical: IcalSource | None = Field(
+        None, description="Shifts from an external calendar, instead of a rotation"
+    )
     restrict: HoursConfig | None = Field(None, description="Coverage hours; none: 24/7")
 
     @field_validator("start")
     @classmethod
-    def _start(cls, value: str) -> str:
+    def _start(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
         try:
             datetime.fromisoformat(value)
         except ValueError:
@@ -112,6 +141,17 @@ class LayerConfig(_Section):
         if duration(value) < timedelta(hours=1):
             raise ValueError("a shift lasts at least an hour")
         return value
+
+    @model_validator(mode="after")
+    def _turns(self) -> LayerConfig:
+        if self.ical is not None:
+            if self.participants or self.start:
+                raise ValueError(f"layer {self.name!r}: either ical or participants and start, not both")
+        elif not self.participants or self.start is None:
+            raise ValueError(
+                f"layer {self.name!r} needs participants and start (a rotation), or ical (a calendar)"
+            )
+        return self
 
 
 class ScheduleConfig(_Section):
@@ -128,17 +168,31 @@ class ScheduleConfig(_Section):
         zone(value)
         return value
 
-    def build(self, name: str) -> Schedule:
+    @model_validator(mode="after")
+    def _layer_names(self) -> ScheduleConfig:
+        names = [layer.name for layer in self.layers]
+        imported = {layer.name for layer in self.layers if layer.ical is not None}
+        twice = sorted(n for n in imported if names.count(n) > 1)
+        if twice:
+            raise ValueError(f"layer name(s) {twice} used twice: give each calendar layer its own name")
+        return self
+
+    def build(self, name: str, imported: Mapping[str, Shifts] | None = None) -> Schedule:
+        """The schedule; ``imported`` holds each calendar layer's stored shifts (none yet: empty)."""
         tz = zone(self.timezone)
+        imported = imported or {}
+
+        def turns(layer: LayerConfig) -> Turns:
+            if layer.ical is not None:
+                return imported.get(layer.name, Shifts(()))
+            assert layer.start is not None
+            start = datetime.fromisoformat(layer.start).replace(tzinfo=None)
+            return Rotation(tuple(layer.participants), start, duration(layer.shift), tz)
+
         layers = tuple(
             Layer(
                 layer.name,
-                Rotation(
-                    tuple(layer.participants),
-                    datetime.fromisoformat(layer.start).replace(tzinfo=None),
-                    duration(layer.shift),
-                    tz,
-                ),
+                turns(layer),
                 layer.restrict.window(
                     layer.restrict.timezone
                     if "timezone" in layer.restrict.model_fields_set

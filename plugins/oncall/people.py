@@ -16,8 +16,8 @@ from sqlalchemy import select
 from chatops.hooks import PluginFailure
 from chatops.models.chat import User, transport_of
 from chatops_plugins.oncall.config import OncallConfig
-from chatops_plugins.oncall.schedule import Override, Schedule
-from chatops_plugins.oncall.tables import links, overrides
+from chatops_plugins.oncall.schedule import Override, Schedule, Shift, Shifts
+from chatops_plugins.oncall.tables import calendars, links, overrides
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -62,9 +62,25 @@ async def account_on(app: App, conn: Any, key: str, transport: str) -> User | No
     return next((a for a in found.accounts if transport_of(a.id) == transport), None)
 
 
+async def stored_shifts(conn: Any, schedule: str) -> dict[str, Shifts]:
+    """Each calendar layer's stored shifts (see ``calendars``)."""
+    rows = await conn.execute(
+        select(calendars.c.layer, calendars.c.shifts).where(calendars.c.schedule == schedule)
+    )
+    return {
+        row.layer: Shifts(
+            tuple(
+                Shift(datetime.fromisoformat(start), datetime.fromisoformat(end), person)
+                for start, end, person in row.shifts
+            )
+        )
+        for row in rows
+    }
+
+
 async def schedule(app: App, conn: Any, name: str) -> Schedule:
-    """A built-in schedule with its stored overrides."""
-    built = _config(app).schedules[name].build(name)
+    """A built-in schedule with its calendar layers' stored shifts and its stored overrides."""
+    built = _config(app).schedules[name].build(name, await stored_shifts(conn, name))
     rows = await conn.execute(select(overrides).where(overrides.c.schedule == name).order_by(overrides.c.id))
     return built.with_overrides([Override(r.person, r.starts_at, r.ends_at, r.id) for r in rows])
 

@@ -8,9 +8,10 @@ exactly: no gap, no overlap.  A hand-off time that does not exist on a
 spring-forward day (02:30 in Berlin) happens when the clocks jump (03:00);
 one that exists twice on a fall-back day happens the first time.
 
-Precedence at an instant: an override, else the highest layer whose
-coverage window contains the instant and which has participants, else no
-one.
+A layer takes turns either by a rotation or by shifts imported from an
+external calendar (``Shifts``).  Precedence at an instant: an override,
+else the highest layer whose coverage window contains the instant and
+which has someone on call, else no one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -80,6 +82,40 @@ class Rotation:
 
 
 @dataclass(frozen=True, slots=True)
+class Shift:
+    starts_at: datetime
+    ends_at: datetime
+    person: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shifts:
+    """Turns listed one by one (an imported calendar), instead of computed by a rotation.
+
+    Where listed shifts overlap, the one that started last is on call: a
+    one-day cover booked inside a week-long shift wins for its day.
+    """
+
+    shifts: tuple[Shift, ...]
+
+    def on_call(self, at: datetime) -> str | None:
+        running = [s for s in self.shifts if s.starts_at <= at < s.ends_at]
+        return max(running, key=lambda s: s.starts_at).person if running else None
+
+    def boundaries(self, start: datetime, end: datetime) -> Iterator[datetime]:
+        edges = {e for s in self.shifts for e in (s.starts_at, s.ends_at) if start < e < end}
+        yield from sorted(edges)
+
+
+class Turns(Protocol):
+    """Who takes the layer's turn at an instant, and when turns change."""
+
+    def on_call(self, at: datetime) -> str | None: ...
+
+    def boundaries(self, start: datetime, end: datetime) -> Iterator[datetime]: ...
+
+
+@dataclass(frozen=True, slots=True)
 class Window:
     """Coverage hours: on ``days``, ``start`` to ``end`` wall-clock time in ``tz`` (may pass midnight)."""
 
@@ -129,16 +165,16 @@ class Window:
 @dataclass(frozen=True, slots=True)
 class Layer:
     name: str
-    rotation: Rotation
+    turns: Turns
     window: Window | None = None  # None: 24/7
 
     def on_call(self, at: datetime) -> str | None:
         if self.window is not None and not self.window.covers(at):
             return None
-        return self.rotation.on_call(at)
+        return self.turns.on_call(at)
 
     def edges(self, start: datetime, end: datetime) -> Iterator[datetime]:
-        yield from self.rotation.boundaries(start, end)
+        yield from self.turns.boundaries(start, end)
         if self.window is not None:
             yield from self.window.edges(start, end)
 

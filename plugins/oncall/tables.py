@@ -1,4 +1,4 @@
-"""The on-call plugin's tables: overrides, pages and who they reached, account links."""
+"""The on-call plugin's tables: overrides, swaps, pages and who they reached, account links, calendars."""
 
 from __future__ import annotations
 
@@ -65,4 +65,33 @@ link_codes = Table(
     Column("code", String(20), primary_key=True),
     Column("account", String(255), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
+)
+
+calendars = Table(
+    "oncall_calendars",
+    metadata,
+    Column("schedule", String(100), primary_key=True),
+    Column("layer", String(100), primary_key=True),
+    Column("shifts", JSON, nullable=False),  # [[starts_at ISO, ends_at ISO, person], ...]
+    Column("unmatched", JSON, nullable=False),  # events that name nobody known, as shown to people
+    Column("fetched_at", UTCDateTime, nullable=True),  # the last good copy
+    Column("checked_at", UTCDateTime, nullable=False),  # the last attempt
+    Column("error", Text, nullable=True),  # why the last attempt failed (the good copy stays)
+)
+
+swaps = Table(
+    "oncall_swaps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(100), nullable=False),
+    Column("requester", String(100), nullable=False),
+    Column("partner", String(100), nullable=False),
+    Column("mine_from", UTCDateTime, nullable=False),  # the requester's shift the partner takes
+    Column("mine_to", UTCDateTime, nullable=False),
+    Column("theirs_from", UTCDateTime, nullable=False),  # the partner's shift the requester takes
+    Column("theirs_to", UTCDateTime, nullable=False),
+    Column("state", String(20), nullable=False),  # requested | accepted | declined | cancelled
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
 )
