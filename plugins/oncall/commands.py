@@ -1,4 +1,5 @@
-"""Chat commands: ``!oncall who|schedule|override|sync|ical``, ``!page``, ``!ack``, ``!whoami [link]``."""
+"""Chat commands: ``!oncall who|schedule|override|swap|accept|decline|sync|ical``,
+``!page``, ``!ack``, ``!whoami [link]``."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserE
 from chatops.commands.declare import Command
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.oncall import calendars, handoff, ical, paging, people
+from chatops_plugins.oncall import calendars, handoff, ical, paging, people, swaps
 from chatops_plugins.oncall.config import OncallConfig, duration, zone
 from chatops_plugins.oncall.policy import Policy, Step, direct
 from chatops_plugins.oncall.schedule import Override, localize, overlapping
@@ -253,6 +254,77 @@ async def override(ctx: CommandContext, schedule: str, person: str, start: str, 
     await ctx.reply(
         f"@{person} covers {schedule} from {local_time(starts, tz, now)} to {local_time(ends, tz, now)}."
     )
+
+
+def _swap_id(raw: str, ctx: CommandContext) -> int:
+    text = raw.strip().upper().removeprefix("S-")
+    if not text.isdigit():
+        raise ValueError(f"{raw!r} is not a swap (use S-3 or 3)")
+    return int(text)
+
+
+def _moment(raw: str | None, ctx: CommandContext, tz: ZoneInfo) -> datetime | None:
+    try:
+        return when(raw, ctx.now, tz) if raw else None
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+@oncall.command(
+    "swap",
+    Arg("schedule", schedule_name),
+    Arg("partner", person_key, metavar="@user"),
+    Option("--mine", metavar="TIME", help="your shift running then (default: your next)"),
+    Option("--theirs", metavar="TIME", help="their shift running then (default: their next)"),
+    help="trade shifts with someone (they accept or decline)",
+    example="!oncall swap platform @bob",
+    permission=OVERRIDE,
+)
+async def swap(
+    ctx: CommandContext, schedule: str, partner: str, mine: str | None, theirs: str | None
+) -> None:
+    me = await sender_person(ctx)
+    if me is None:
+        raise UserError(
+            "Only people in the on-call config have shifts to swap. Link your account: !whoami link"
+        )
+    tz = tz_of(ctx, me)
+    mine_at, theirs_at = _moment(mine, ctx, tz), _moment(theirs, ctx, tz)
+    asked = await ctx.app.db.write(
+        lambda tx: swaps.propose(tx, ctx.app, schedule, me, partner, mine_at, theirs_at)
+    )
+    await ctx.reply(
+        f"Asked @{partner} ({asked.ref}): they take your {schedule} shift {swaps.span_text(asked.mine, tz)}, "
+        f"you take theirs {swaps.span_text(asked.theirs, tz)}. Nothing changes until they accept."
+    )
+
+
+@oncall.command(
+    "accept",
+    Arg("swap_id", _swap_id, metavar="S-3"),
+    help="accept a shift swap asked of you",
+    example="!oncall accept S-3",
+)
+async def accept_swap(ctx: CommandContext, swap_id: int) -> None:
+    me = await sender_person(ctx)
+    done = await ctx.app.db.write(lambda tx: swaps.accept(tx, ctx.app, swap_id, me, ctx.is_admin))
+    tz = tz_of(ctx, me)
+    await ctx.reply(
+        f"Swapped ({done.ref}): @{done.partner} covers {swaps.span_text(done.mine, tz)}, "
+        f"@{done.requester} covers {swaps.span_text(done.theirs, tz)}."
+    )
+
+
+@oncall.command(
+    "decline",
+    Arg("swap_id", _swap_id, metavar="S-3"),
+    help="decline a shift swap (or withdraw your own)",
+    example="!oncall decline S-3",
+)
+async def decline_swap(ctx: CommandContext, swap_id: int) -> None:
+    me = await sender_person(ctx)
+    done = await ctx.app.db.write(lambda tx: swaps.decline(tx, ctx.app, swap_id, me, ctx.is_admin))
+    await ctx.reply(f"{done.ref} is off; the {done.schedule} schedule is unchanged.")
 
 
 @oncall.command(
