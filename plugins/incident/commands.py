@@ -12,8 +12,7 @@ from chatops.clock import format_duration, parse_instant
 from chatops.models.content import Form, FormField
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time, relative
-from chatops.transports.base import slugify
-from chatops_plugins.incident import lookup, rooms, store
+from chatops_plugins.incident import api, lookup, rooms, store
 from chatops_plugins.incident.config import IncidentConfig
 from chatops_plugins.incident.domain import (
     EarlyResolve,
@@ -27,10 +26,8 @@ from chatops_plugins.incident.domain import (
 )
 from chatops_plugins.incident.events import (
     HypothesisSet,
-    IncidentDeclared,
     IncidentEvent,
     NoteAdded,
-    RoleAssigned,
     ServiceAdded,
     StatusChanged,
     TagAdded,
@@ -115,59 +112,20 @@ async def declare(
     sender = ctx.sender
 
     async def write(tx: Tx) -> Incident:
-        new_id = await store.create(
+        return await api.declare(
             tx,
+            ctx.app,
             title=title,
             severity=severity,
-            status=Status.INVESTIGATING.value,
+            severity_confirmed=sev is not None,
+            declarer=sender,
+            origin_room_id=ctx.room.id,
+            started_at=started,
             private=private,
             near_miss=near_miss,
-            declared_at=now,
-            declared_by=sender.id,
-            detected_at=now,
-            started_at=started,
-            room_name="",
-            origin_room_id=ctx.room.id,
-            tags=sorted(set(tag)),
-            services=sorted(set(service)),
+            tags=tag,
+            services=service,
         )
-        room_name = f"{settings.room_prefix}-{new_id}-{slugify(title)}"
-        created = await store.get(tx, new_id)
-        assert created is not None
-        created = replace(created, room_name=room_name)
-        await store.save(tx, created)
-        await store.record(
-            tx,
-            IncidentDeclared.of(
-                new_id,
-                now,
-                sender.id,
-                title=title,
-                severity=severity,
-                severity_confirmed=sev is not None,
-                private=private,
-                near_miss=near_miss,
-                started_at=started,
-                tags=sorted(set(tag)),
-                services=sorted(set(service)),
-                origin_room_id=ctx.room.id,
-            ),
-        )
-        if settings.declarer_is_ic:
-            await store.set_role(tx, new_id, "ic", sender)
-            await store.record(
-                tx,
-                RoleAssigned.of(
-                    new_id,
-                    now,
-                    sender.id,
-                    role="ic",
-                    role_label="Incident Commander",
-                    user_id=sender.id,
-                    user_name=sender.name,
-                ),
-            )
-        return created
 
     inc = await ctx.app.db.write(write)
     inc = await rooms.open_room(ctx, inc, settings.declarer_is_ic)

@@ -34,9 +34,11 @@ class IncidentDeclared(IncidentEvent):
     private: bool = False
     near_miss: bool = False
     started_at: datetime | None = None
+    detected_at: datetime | None = None
     tags: list[str] = []
     services: list[str] = []
     origin_room_id: str | None = None
+    paged: bool = False  # it came with its own page (an alert's): the severity's policy need not page
 
 
 class SeverityChanged(IncidentEvent):

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chatops.context import CommandContext
-from chatops.models.chat import MessageRef, transport_of
+from chatops.models.chat import MessageRef, User, transport_of
 from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup, store
 from chatops_plugins.incident.domain import Incident
@@ -41,24 +41,39 @@ async def announce(ctx: CommandContext, inc: Incident, text: str) -> None:
 
 
 async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) -> Incident:
-    """Create the room of a stored incident, post (and pin) its status, and remember both."""
-    app, transport = ctx.app, ctx.transport
+    """Create the room of an incident declared by a command (its sender is invited)."""
+    return await open_room_for(ctx.app, ctx.transport, inc, ctx.sender, ic_is_declarer, ctx.room.id)
+
+
+async def open_room_for(
+    app: App,
+    transport: Transport,
+    inc: Incident,
+    declarer: User | None,
+    ic_is_declarer: bool,
+    origin_room_id: str | None,
+) -> Incident:
+    """Create the room of a stored incident, post (and pin) its status, and remember both.
+
+    The declarer (if a person) is invited, and made moderator when they are Incident Commander.
+    """
+    ic = declarer if ic_is_declarer else None
     scale = lookup.scale_of(app)
     try:
         room = await transport.create_room(
             inc.room_name,
-            topic(inc, scale, ctx.sender.name if ic_is_declarer else None),
+            topic(inc, scale, ic.name if ic else None),
             private=inc.private,
-            invite=[ctx.sender],
+            invite=[declarer] if declarer else [],
             display_name=f"{inc.ref} · {inc.title}",
-            origin_room_id=ctx.room.id,
+            origin_room_id=origin_room_id,
         )
     except Exception:
         log.exception("creating the room for %s failed", inc.ref)
         return inc
     placed = replace(inc, room_id=room.id, room_name=room.name)
-    if ic_is_declarer:
-        await _quietly(transport.set_moderator(room.id, ctx.sender, True), "moderator rights")
+    if ic is not None:
+        await _quietly(transport.set_moderator(room.id, ic, True), "moderator rights")
     status: MessageRef | None = await app.outbound.send(
         room.id, await status_content(app, placed, scale, transport)
     )
@@ -74,8 +89,8 @@ async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) ->
             tx,
             RoomCreated.of(
                 inc.id,
-                ctx.now,
-                ctx.sender.id,
+                app.clock.now(),
+                inc.declared_by,
                 room_id=room.id,
                 room_name=room.name,
             ),

@@ -105,8 +105,8 @@ async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] |
 @hookimpl
 async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
     """A declaration pages by its severity's policy, if the declarer may page from that room."""
-    if event.kind != "incident_declared":
-        return
+    if event.kind != "incident_declared" or event.data().get("paged"):
+        return  # not a declaration, or one that came with its own page (an alert's)
     app = tx.app
     assert app is not None
     config: OncallConfig = app.section("oncall")
