@@ -177,13 +177,16 @@ class Database:
         async with self.engine.connect() as conn:
             yield conn
 
-    async def write(self, job: Callable[[Tx], Awaitable[T]]) -> T:
+    async def write(self, job: Callable[[Tx], Awaitable[T]], *, answer_at_commit: bool = False) -> T:
         """Run ``job`` in the next group commit; return its result once committed.
 
         The job's after-commit actions run in the caller's task, so a command's
         reply follows them.  Should the caller be cancelled meanwhile, the
         actions still run (in a task of their own): the rows are committed and
-        what they promised (a message, a notification) must follow.
+        what they promised (a message, a notification) must follow.  With
+        ``answer_at_commit`` the caller returns at the commit and the actions
+        follow in a task of their own (a webhook answered once its payload is
+        stored, not once chat has heard of it).
         """
         if self._writer is not None and asyncio.current_task() is self._writer:
             raise RuntimeError("db.write() called from inside a write job: use the job's tx instead")
@@ -196,11 +199,14 @@ class Database:
         except asyncio.CancelledError:
             future.add_done_callback(self._orphan)
             raise
+        if answer_at_commit:
+            self._detached(after)
+            return result
         for index, action in enumerate(after):
             try:
                 await action()
             except asyncio.CancelledError:
-                self._orphaned(after[index:])
+                self._detached(after[index:])
                 raise
             except Exception:
                 log.exception("an after-commit action failed")
@@ -208,9 +214,9 @@ class Database:
 
     def _orphan(self, future: asyncio.Future[Any]) -> None:
         if not future.cancelled() and future.exception() is None:
-            self._orphaned(future.result()[1])
+            self._detached(future.result()[1])
 
-    def _orphaned(self, actions: list[AfterCommit]) -> None:
+    def _detached(self, actions: list[AfterCommit]) -> None:
         async def run() -> None:
             for action in actions:
                 try:
@@ -283,9 +289,13 @@ class Database:
         self.commits += 1
         return outcomes
 
+    async def settled(self) -> None:
+        """Return once the after-commit actions running in the background have finished."""
+        while self._orphans:
+            await asyncio.gather(*list(self._orphans), return_exceptions=True)
+
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.shield(self._writer)
-        if self._orphans:
-            await asyncio.gather(*self._orphans, return_exceptions=True)
+        await self.settled()
         await self.engine.dispose()

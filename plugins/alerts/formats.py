@@ -66,17 +66,17 @@ class _AmAlert(_Model):
     status: Literal["firing", "resolved"]
     labels: dict[str, str] = Field(min_length=1)
     annotations: dict[str, str] = {}
-    startsAt: datetime | None = None  # noqa: N815 - the wire format's names
-    endsAt: datetime | None = None  # noqa: N815
-    generatorURL: str = ""  # noqa: N815
+    startsAt: datetime | None = None
+    endsAt: datetime | None = None
+    generatorURL: str = ""
     fingerprint: str = ""
-    dashboardURL: str = ""  # noqa: N815 - Grafana's
-    panelURL: str = ""  # noqa: N815
+    dashboardURL: str = ""
+    panelURL: str = ""
 
 
 class _AmPayload(_Model):
     version: str
-    groupKey: str  # noqa: N815
+    groupKey: str
     status: Literal["firing", "resolved"]
     alerts: list[_AmAlert] = Field(min_length=1)
 

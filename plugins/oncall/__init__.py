@@ -22,8 +22,7 @@ from chatops.permissions import RoleHolders
 from chatops.scheduler import TimerHandler
 from chatops_plugins.oncall import calendars, handoff, ical, paging, people
 from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
-from chatops_plugins.oncall.config import OncallConfig, duration
-from chatops_plugins.oncall.policy import Policy, Step
+from chatops_plugins.oncall.config import OncallConfig
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -119,8 +118,8 @@ async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
         return
     if await people.person_of(app, tx, event.actor) is None:
         return  # only people the on-call config knows can wake someone
-    spec = config.policies[name]
-    policy = Policy(name, tuple(Step(tuple(s.targets), duration(s.after)) for s in spec.steps), spec.repeat)
+    policy = config.policy(name)
+    assert policy is not None  # severity_policies name only known policies (checked at start)
     await paging.start(
         tx,
         target=f"policy:{name}",

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from chatops.state import per_app
 from chatops_plugins.oncall import handoff
 from chatops_plugins.oncall.config import IcalSource, OncallConfig, duration, zone
 from chatops_plugins.oncall.imported import CalendarError, Directory, parse
@@ -184,11 +184,4 @@ class Sync:
             self.task = None
 
 
-_syncs: weakref.WeakKeyDictionary[App, Sync] = weakref.WeakKeyDictionary()
-
-
-def sync_of(app: App) -> Sync:
-    found = _syncs.get(app)
-    if found is None:
-        found = _syncs[app] = Sync(app)
-    return found
+sync_of = per_app(Sync)

@@ -17,7 +17,7 @@ from chatops.storage.db import Tx
 from chatops.timefmt import local_time
 from chatops_plugins.oncall import calendars, handoff, ical, paging, people, swaps
 from chatops_plugins.oncall.config import OncallConfig, duration, zone
-from chatops_plugins.oncall.policy import Policy, Step, direct
+from chatops_plugins.oncall.policy import direct
 from chatops_plugins.oncall.schedule import Override, localize, overlapping
 from chatops_plugins.oncall.tables import link_codes, links, overrides
 
@@ -348,12 +348,8 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
     if target.startswith("@") or name in settings.people:
         person = person_key(target if target.startswith("@") else f"@{target}", ctx)
         route, policy = f"user:{person}", direct(f"user:{person}")
-    elif name in settings.policies:
-        route = f"policy:{name}"
-        spec = settings.policies[name]
-        policy = Policy(
-            name, tuple(Step(tuple(s.targets), duration(s.after)) for s in spec.steps), spec.repeat
-        )
+    elif (found := settings.policy(name)) is not None:
+        route, policy = f"policy:{name}", found
     elif name in settings.schedules:
         route, policy = f"schedule:{name}", direct(f"schedule:{name}")
     else:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from chatops.clock import parse_duration
+from chatops_plugins.oncall.policy import Policy, Step
 from chatops_plugins.oncall.schedule import WEEKDAYS, Layer, Rotation, Schedule, Shifts, Turns, Window
 
 
@@ -276,6 +277,14 @@ class OncallConfig(_Section):
                     raise ValueError(f"account {account} belongs to both {seen[account]} and {person}")
                 seen[account] = person
         return self
+
+    def policy(self, name: str) -> Policy | None:
+        """The policy ``name`` as the snapshot a page runs on."""
+        spec = self.policies.get(name)
+        if spec is None:
+            return None
+        steps = tuple(Step(tuple(s.targets), duration(s.after)) for s in spec.steps)
+        return Policy(name, steps, spec.repeat)
 
     def person_of(self, account: str) -> str | None:
         return next((p for p, c in self.people.items() if account in c.accounts), None)
