@@ -31,7 +31,14 @@ class SourceConfig(_Section):
     format: Literal["alertmanager", "grafana", "generic"] = Field(description="The payload format")
     token: SecretStr | None = Field(None, description="Expected as 'Authorization: Bearer <token>'")
     hmac_secret: SecretStr | None = Field(
-        None, description="Expected as X-Chatops-Signature: sha256=HMAC(secret, '<timestamp>.<body>')"
+        None, description="The signature header holds hex HMAC-SHA256(secret, '<timestamp>:<body>')"
+    )
+    signature_header: str = Field(
+        "", description="Default: X-Grafana-Alerting-Signature for grafana, else X-Chatops-Signature"
+    )
+    timestamp_header: str = Field(
+        "X-Chatops-Timestamp",
+        description="Unix seconds, signed with the body; empty: the body alone is signed (no replay check)",
     )
     replay_window: str = Field("5m", description="How old a signed request's timestamp may be")
     max_body_kb: int = Field(1024, gt=0, le=65536)
@@ -45,6 +52,9 @@ class SourceConfig(_Section):
     def _authenticated(self) -> SourceConfig:
         if self.token is None and self.hmac_secret is None:
             raise ValueError("a source needs a token or an hmac_secret: webhooks are never open")
+        if not self.signature_header:
+            grafana = self.format == "grafana"
+            self.signature_header = "X-Grafana-Alerting-Signature" if grafana else "X-Chatops-Signature"
         return self
 
 

@@ -122,7 +122,7 @@ def parse(format: str, body: Any) -> Notification:
         payload = _validated(_AmPayload, body)
         expected = "4" if format == "alertmanager" else "1"
         if payload.version != expected:
-            raise PayloadError(f"version {payload.version!r}: a {format} webhook sends version {expected!r}")
+            raise PayloadError(f"version {payload.version!r}: {format} webhooks send version {expected!r}")
         alerts = tuple(
             Alert(
                 fingerprint=a.fingerprint or fingerprint(a.labels),

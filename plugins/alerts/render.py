@@ -43,8 +43,17 @@ def headline(group: dict[str, Any]) -> str:
     return " · ".join(parts) + f" · {group['title']}"
 
 
-def content(group: dict[str, Any], alerts: list[dict[str, Any]], tz: ZoneInfo, now: datetime) -> Content:
-    """The message: state, counts, who is paged or acknowledged, a few alerts, and the buttons."""
+def content(
+    group: dict[str, Any],
+    alerts: list[dict[str, Any]],
+    tz: ZoneInfo,
+    now: datetime,
+    paging: str | None = None,
+) -> Content:
+    """The message: state, counts, who is paged or acknowledged, a few alerts, and the buttons.
+
+    ``paging`` says how its page stands ("P-1 paged @bob (step 1/2)").
+    """
     status = group["status"]
     mark = {"firing": "🔥", "resolving": "〰️", "resolved": "✅"}[status]
     lines = [f"{mark} {headline(group)}"]
@@ -52,18 +61,23 @@ def content(group: dict[str, Any], alerts: list[dict[str, Any]], tz: ZoneInfo, n
     counts = f"{group['firing']} firing" + (f", {resolved} resolved" if resolved else "")
     facts = [counts, f"since {local_time(group['started_at'], tz, now)}"]
     if group["flaps"]:
-        facts.append(f"flapping, {group['flaps']} times")
+        again = group["flaps"]
+        facts.append(f"flapping: fired again {again} time{'s' if again > 1 else ''} within the hold")
     if status == "resolving":
         facts.append("all resolved; held in case it flaps")
     if status == "resolved" and group["resolved_at"]:
-        lasted = format_duration(group["resolved_at"] - group["started_at"])
+        # impact ended when the last alert did (the hold is ours), unless a person resolved it
+        ended = group["resolved_at"]
+        if not group["resolved_by"]:
+            ended = max((a["resolved_at"] for a in alerts if a["resolved_at"]), default=ended)
+        lasted = format_duration(ended - group["started_at"])
         by = f" by @{group['resolved_by']}" if group["resolved_by"] else ""
-        facts = [f"resolved{by} at {local_time(group['resolved_at'], tz, now)} after {lasted}", counts]
+        facts = [f"resolved{by} at {local_time(ended, tz, now)} after {lasted}", counts]
     lines.append(" · ".join(facts))
     if group["ticket_only"]:
         lines.append("Ticket only: recorded, pages no one.")
-    elif group["page_id"]:
-        lines.append(f"Paging P-{group['page_id']} (policy {group['policy']}).")
+    elif paging:
+        lines.append(f"📟 {paging}")
     if group["acked_by"]:
         lines.append(f"👀 Acknowledged by @{group['acked_by']} at {local_time(group['acked_at'], tz, now)}.")
     if group["incident_id"]:

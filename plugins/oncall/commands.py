@@ -406,6 +406,8 @@ async def ack(ctx: CommandContext, page_id: int | None) -> None:
         if found.state == paging.ACKNOWLEDGED:
             when_ = local_time(found.acked_at, ctx.tz, ctx.now) if found.acked_at else "earlier"
             raise UserError(f"{found.ref} was already acknowledged by @{found.acked_by} at {when_}.")
+        if found.state == paging.STOPPED:
+            raise UserError(f"{found.ref} was stopped: what it paged about is over.")
         if found.state == paging.EXHAUSTED:
             raise UserError(
                 f"{found.ref} has stopped paging (nobody acknowledged it). Page again: !page <who> <message>"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from chatops.storage.db import Tx
 
 ESCALATE, COVERAGE, NOTIFY = "oncall.escalate", "oncall.coverage", "oncall.notify"
-WAITING, OPEN, ACKNOWLEDGED, EXHAUSTED = "waiting", "open", "acknowledged", "exhausted"
+WAITING, OPEN, ACKNOWLEDGED, EXHAUSTED, STOPPED = "waiting", "open", "acknowledged", "exhausted", "stopped"
 
 
 class PageEvent(DomainEvent):
@@ -56,6 +56,10 @@ class PageAcknowledged(PageEvent):
 
 class PageExhausted(PageEvent):
     kind = "page_exhausted"
+
+
+class PageStopped(PageEvent):
+    kind = "page_stopped"
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +364,27 @@ async def acknowledge(tx: Tx, page: Page, person: str, by: User) -> Page:
     await app.scheduler.cancel(tx, f"oncall:{page.tag}")
     await _record(tx, page, PageAcknowledged, by.id, f"{page.ref} acknowledged by @{person}")
     return await _reload(tx, page.id)
+
+
+async def link_incident(tx: Tx, page: Page, incident_id: int) -> None:
+    """The page belongs to an incident now (declared from what it paged about)."""
+    await tx.execute(update(pages).where(pages.c.id == page.id).values(incident_id=incident_id))
+
+
+async def stop(tx: Tx, page: Page, reason: str, actor: str) -> Page:
+    """Stop an open page that is no longer needed (what it was about resolved): no more steps."""
+    app = tx.app
+    assert app is not None
+    await tx.execute(update(pages).where(pages.c.id == page.id).values(state=STOPPED))
+    await app.scheduler.cancel(tx, f"oncall:{page.tag}")
+    await _record(tx, page, PageStopped, actor, f"{page.ref} stopped: {reason}")
+    return await _reload(tx, page.id)
+
+
+async def show_stopped(app: App, page: Page, reason: str) -> None:
+    """Edit every message of the page to say it stopped, and why."""
+    for ref in await app.outbound.sent_with_tag(page.tag):
+        await app.outbound.edit(ref, f"⏹️ {page.ref} stopped: {reason} — {page.message}")
 
 
 async def show_acknowledged(app: App, page: Page) -> None:
