@@ -43,7 +43,9 @@ class MemoryTransport(Transport):
     def __init__(self, app: App, name: str = "mem", config: dict[str, Any] | None = None) -> None:
         super().__init__(app, name, config or {})
         self.rooms: dict[str, Room] = {}
+        self.capabilities = self.capabilities.model_copy(update={"edits": True})
         self.replies: list[Reply] = []
+        self.edits = 0  # messages edited in place (alert groups, acknowledged pages)
         # Called for every reply as it arrives (e.g. to print an acknowledgement at once).
         self.on_reply: Callable[[Reply], None] | None = None
         self._event_ids = itertools.count(1)
@@ -75,6 +77,10 @@ class MemoryTransport(Transport):
         if self.on_reply is not None:
             self.on_reply(reply)
         return MessageRef(room_id=room_id, id=str(next(self._message_ids)))
+
+    async def edit(self, ref: MessageRef, content: Content) -> None:
+        render_text(content)  # what an adapter does before it calls the platform
+        self.edits += 1
 
     async def create_room(
         self,

@@ -64,11 +64,14 @@ class Outbound:
 
         Edits of one message that pile up while its room is busy (or rate limited)
         are coalesced: the latest content is sent once and every caller returns.
+        Where the transport cannot edit, nothing happens.
         """
         transport = self.app.transports.get(transport_of(ref.room_id))
         if transport is None:
             log.error("no transport for room %s", ref.room_id)
             return
+        if not transport.capabilities.edits:
+            return  # the platform keeps messages as sent; callers post news that matters anew
         key = (ref.room_id, ref.id)
         self._edits[key] = as_content(content)
         async with self._lock(ref.room_id):

@@ -40,8 +40,8 @@ class FakeTransport(Transport):
         capabilities: Capabilities | None = None,
     ) -> None:
         super().__init__(app, name, config or {})
-        if capabilities is not None:
-            self.capabilities = capabilities
+        # Edits by default (most platforms have them); pass capabilities to test without.
+        self.capabilities = capabilities if capabilities is not None else Capabilities(edits=True)
         self.sent: list[Sent] = []
         self.refs: list[str] = []  # the MessageRef id of each sent message, in order
         self.rooms: dict[str, Room] = {}

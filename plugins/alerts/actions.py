@@ -213,6 +213,10 @@ async def close(tx: Tx, group: dict[str, Any], by: str | None) -> None:
     if page is not None and page.is_open:
         stopped = await paging.stop(tx, page, reason, by or ALERTS.id)
         tx.after_commit(lambda: paging.show_stopped(app, stopped, reason))
+    room = group["room_id"]
+    transport = app.transports.get(transport_of(room)) if room else None
+    if room and transport is not None and not transport.capabilities.edits:
+        await tx.send(room, f"✅ {render.headline(group)} — resolved ({who}).", tag=tag(group["id"]))
     refresher = refresher_of(app)
     tx.after_commit(lambda: refresher.show({group["id"]}))
 

@@ -26,7 +26,11 @@ def free_port() -> int:
 
 def binary() -> str | None:
     return shutil.which(BINARY) or next(
-        (p for p in ("/usr/bin/prometheus-alertmanager", "/usr/sbin/prometheus-alertmanager") if os.path.exists(p)),
+        (
+            p
+            for p in ("/usr/bin/prometheus-alertmanager", "/usr/sbin/prometheus-alertmanager")
+            if os.path.exists(p)
+        ),
         None,
     )
 

@@ -15,6 +15,7 @@ from chatops.config import load_config
 from chatops.storage.db import Database, DatabaseURLError, Tx, async_url
 from chatops.storage.tables import events
 from chatops.storage.tables import metadata as core_metadata
+from chatops_plugins.alerts.tables import metadata as alerts_metadata
 from chatops_plugins.incident.tables import metadata as incident_metadata
 from chatops_plugins.oncall.tables import metadata as oncall_metadata
 
@@ -32,7 +33,7 @@ async def app(any_db_url: str) -> Any:
 
 async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
     combined = MetaData()
-    for source in (core_metadata, incident_metadata, oncall_metadata):
+    for source in (core_metadata, incident_metadata, oncall_metadata, alerts_metadata):
         for table in source.tables.values():
             table.to_metadata(combined)
 

@@ -43,7 +43,8 @@ async def test_the_ic_moderates_and_role_holders_are_invited(rich: Harness) -> N
     assert {"test:bob", "test:carol"} <= set(rich.transport.invited[ROOM])
 
 
-async def test_without_edits_the_status_is_posted_once_and_shown_on_request(chat: Harness) -> None:
+async def test_without_edits_the_status_is_posted_once_and_shown_on_request(chat_factory: Any) -> None:
+    chat: Harness = await chat_factory(capabilities=Capabilities(edits=False))
     await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
     await chat.say("!incident sev 1", user="alice", room=ROOM)
     assert chat.transport.edits == [] and chat.transport.pins == []
