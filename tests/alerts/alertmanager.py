@@ -76,7 +76,7 @@ class Alertmanager:
             "--cluster.listen-address=",
             "--log.level=warn",
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=open(self.workdir / "alertmanager.log", "wb"),  # noqa: SIM115 - closed with the process
+            stderr=open(self.workdir / "alertmanager.log", "wb"),
         )
         async with aiohttp.ClientSession() as session:
             for _ in range(200):  # readiness of another process: ask until it answers (10 s at most)
