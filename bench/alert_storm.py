@@ -237,7 +237,7 @@ async def measure(db_url: str, n: int, clients: int, per_notification: int) -> d
         if got != want:
             wrong = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))[:3]
             print("group counts differ:", {k: (got.get(k), want.get(k)) for k in wrong}, file=sys.stderr)
-        figures["messages"] = len(transport.replies)
+        figures["messages"], figures["edits"] = len(transport.replies), transport.edits
     finally:
         await app.stop()
     return figures

@@ -127,8 +127,10 @@ class Batch:
         self.groups = {row.group_key: _row(row) for row in rows}
         by_id = {g["id"]: key for key, g in self.groups.items()}
         if by_id:
+            columns = [instances.c[name] for name in ("id", "group_id", "fingerprint", *_INSTANCE_FIELDS)]
+            columns.remove(instances.c.annotations)  # always rewritten from the alert: not read back
             found = await tx.execute(
-                select(instances).where(
+                select(*columns).where(
                     instances.c.group_id.in_(list(by_id)), instances.c.fingerprint.in_(fingerprints)
                 )
             )
@@ -149,8 +151,7 @@ class Batch:
         if alert.status == FIRING:
             self._firing(key, group, ident, instance, alert)
         elif instance is not None and instance["status"] == FIRING:
-            instance.update(status=RESOLVED, resolved_at=alert.ends_at or self.now, last_seen_at=self.now)
-            self.changed_instances.add(ident)
+            instance.update(status=RESOLVED, resolved_at=alert.ends_at or self.now)
             group["firing"] -= 1
             if group["firing"] == 0 and group["status"] == FIRING:
                 group["status"] = RESOLVING
@@ -158,6 +159,8 @@ class Batch:
                 self.came_back.discard(key)
         elif instance is not None:
             instance["repeats"] += 1
+        if instance is not None:
+            instance.update(last_seen_at=self.now, annotations=alert.annotations)
             self.changed_instances.add(ident)
         return group
 

@@ -63,6 +63,7 @@ class Alertmanager:
         self.url = f"http://127.0.0.1:{self.port}"
         (workdir / "alertmanager.yml").write_text(CONFIG.format(url=webhook_url, token=token))
         self.process: asyncio.subprocess.Process | None = None
+        self.log = open(workdir / "alertmanager.log", "wb")
 
     async def start(self) -> None:
         path = binary()
@@ -76,7 +77,7 @@ class Alertmanager:
             "--cluster.listen-address=",
             "--log.level=warn",
             stdout=asyncio.subprocess.DEVNULL,
-            stderr=open(self.workdir / "alertmanager.log", "wb"),
+            stderr=self.log,
         )
         async with aiohttp.ClientSession() as session:
             for _ in range(200):  # readiness of another process: ask until it answers (10 s at most)
@@ -103,3 +104,4 @@ class Alertmanager:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()
             await self.process.wait()
+        self.log.close()

@@ -48,9 +48,9 @@ class Deliveries:
                 self.changed.notify_all()
         return response
 
-    async def wait_for(self, count: int, timeout: float = 20.0) -> None:
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: self.count >= count), timeout)
+    async def wait_for(self, count: int) -> None:
+        async with asyncio.timeout(20), self.changed:
+            await self.changed.wait_for(lambda: self.count >= count)
 
 
 @pytest.fixture
