@@ -117,8 +117,9 @@ class Batch:
         self.groups: dict[str, dict[str, Any]] = {}  # open groups by key
         self.instances: dict[tuple[str, str], dict[str, Any]] = {}  # by (group key, fingerprint)
         self.placements: dict[str, Placement] = {}  # how each new group was placed
-        self.changed_groups: set[str] = set()
-        self.changed_instances: set[tuple[str, str]] = set()
+        # ordered sets (dicts): rows are written in the order the batch met them
+        self.changed_groups: dict[str, None] = {}
+        self.changed_instances: dict[tuple[str, str], None] = {}
         self.went_resolving: set[str] = set()
         self.came_back: set[str] = set()
 
@@ -144,7 +145,7 @@ class Batch:
             if alert.status == RESOLVED:
                 return None  # the resolution of something never seen (or long closed): nothing to do
             group = self._open(key, placement, alert)
-        self.changed_groups.add(key)
+        self.changed_groups[key] = None
         group["updated_at"] = self.now
         ident = (key, alert.fingerprint)
         instance = self.instances.get(ident)
@@ -161,7 +162,7 @@ class Batch:
             instance["repeats"] += 1
         if instance is not None:
             instance.update(last_seen_at=self.now, annotations=alert.annotations)
-            self.changed_instances.add(ident)
+            self.changed_instances[ident] = None
         return group
 
     def _open(self, key: str, placement: Placement, alert: Alert) -> dict[str, Any]:
@@ -233,7 +234,7 @@ class Batch:
             instance.update(
                 repeats=instance["repeats"] + 1, last_seen_at=self.now, annotations=alert.annotations
             )
-        self.changed_instances.add(ident)
+        self.changed_instances[ident] = None
         if group["status"] == RESOLVING:
             group["status"] = FIRING
             self.went_resolving.discard(key)
@@ -289,12 +290,12 @@ async def store_batch(tx: Tx, received: Sequence[Received]) -> tuple[list[Stored
 
 
 async def _write(tx: Tx, batch: Batch) -> None:
-    new = [key for key in batch.changed_groups if batch.groups[key]["id"] is None]
+    new = list(batch.placements)  # the groups this batch opened, in the order it met them
     for key in new:
         group = batch.groups[key]
         values = {k: v for k, v in group.items() if k != "id"}
         group["id"] = (await tx.execute(insert(groups).values(**values))).inserted_primary_key[0]
-    existing = [batch.groups[k] for k in batch.changed_groups if k not in new]
+    existing = [batch.groups[k] for k in batch.changed_groups if k not in batch.placements]
     if existing:
         await tx.execute(
             update(groups)

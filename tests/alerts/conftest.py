@@ -59,6 +59,7 @@ ALERTING: dict[str, Any] = {
         "routes": [
             {"match": ["alertname=CertExpiring"], "service": "checkout", "ticket_only": True},
             {"match": ["alertname=SiteDown"], "service": "checkout", "severity": 1, "declare": True},
+            {"match": ["alertname=NodeDown"], "service": "checkout", "group_by": ["alertname", "cluster"]},
             {"match": ["service=checkout"], "service": "checkout", "severity": 2},
         ],
         "default_room": "test:alerts",

@@ -74,6 +74,24 @@ async def test_firing_again_within_the_hold_is_a_flap_not_a_new_page(chat: Harne
     assert answer["groups"] == ["A-2"] and len(post.messages("@bob")) == 2
 
 
+async def test_a_route_can_group_by_its_own_labels(chat: Harness, post: Poster) -> None:
+    body = payload("alertmanager_firing")
+    template = body["alerts"][0]
+    body["alerts"] = [
+        {
+            **template,
+            "labels": {"alertname": "NodeDown", "cluster": cluster, "instance": node},
+            "fingerprint": node,
+        }
+        for cluster, node in [("eu", "n1"), ("eu", "n2"), ("us", "n3")]
+    ]
+    assert (await post.prom(body))[1]["groups"] == ["A-1", "A-2"]
+    assert [(g["alerts"], g["group_key"]) for g in [await group(chat, 1), await group(chat, 2)]] == [
+        (2, "prom:alertname=NodeDown,cluster=eu"),
+        (1, "prom:alertname=NodeDown,cluster=us"),
+    ]
+
+
 async def test_a_ticket_only_alert_is_shown_and_pages_no_one(chat: Harness, post: Poster) -> None:
     body = payload("alertmanager_firing", labels={"alertname": "CertExpiring", "service": "checkout"})
     body["groupKey"] = '{}:{alertname="CertExpiring"}'
