@@ -3,7 +3,8 @@
 401 for a missing or wrong credential (or a signature outside its replay
 window), 413 for a body over the source's limit, 400 with the reason for a
 payload that cannot be read, 404 for an unknown source; 200 only after the
-notification is stored.  Neither the token nor the signature is logged.
+notification is stored, and 503 (which Alertmanager and Grafana retry) if
+it could not be.  Neither the token nor the signature is logged.
 """
 
 from __future__ import annotations
@@ -104,7 +105,11 @@ async def receive(request: web.Request) -> web.Response:
     except PayloadError as exc:
         return _problem(400, f"not a valid {source.format} payload: {exc}")
     received = Received(name, notification, body.decode("utf-8", errors="replace"), app.clock.now())
-    stored = await actions.intake_of(app).submit(received)
+    try:
+        stored = await actions.intake_of(app).submit(received)
+    except Exception:
+        log.exception("alert source %s: storing a notification failed", name)
+        return _problem(503, "the notification could not be stored; send it again")  # senders retry 5xx
     return web.json_response({"stored": True, "groups": [f"A-{g}" for g in stored.groups]})
 
 

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from chatops.testing import Harness
+from chatops_plugins.alerts import actions
 from chatops_plugins.alerts.config import AlertsConfig
 from chatops_plugins.alerts.formats import PayloadError, parse
 from chatops_plugins.alerts.tables import groups, notifications
@@ -125,3 +126,17 @@ def test_timestamps_with_nanoseconds_and_alertmanagers_zero_time_are_read() -> N
     assert alert.ends_at is None  # "0001-01-01T00:00:00Z": not ended
     with pytest.raises(PayloadError, match="the payload is not a JSON object"):
         parse("generic", [])
+
+
+async def test_a_notification_that_cannot_be_stored_is_refused_for_a_retry(
+    chat: Harness, post: Poster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(tx: Any, received: Any) -> Any:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(actions, "store_batch", broken)
+    status, answer = await post.prom(payload("alertmanager_firing"))
+    assert (status, answer) == (503, {"error": "the notification could not be stored; send it again"})
+    monkeypatch.undo()
+    assert (await post.prom(payload("alertmanager_firing")))[0] == 200  # Alertmanager's retry lands
+    assert await stored(chat) == (1, 1)
