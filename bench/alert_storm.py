@@ -37,6 +37,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,12 @@ from chatops_plugins.alerts.tables import groups, notifications
 
 TOKEN = "storm-token"
 FINGERPRINTS, NAMES = 100, 10
+T0 = datetime(2026, 1, 1, tzinfo=UTC)  # when the storm's first alerts began (only order matters)
+ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's "not ended"
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat().replace("+00:00", "Z")
 
 
 def plan(n: int, clients: int, per_notification: int) -> list[list[bytes]]:
@@ -70,13 +77,15 @@ def plan(n: int, clients: int, per_notification: int) -> list[list[bytes]]:
             f = owned[client][(i // clients + j) % len(owned[client])]
             sent[f] += 1
             status = "resolved" if sent[f] % 8 == 0 else "firing"
+            episode = (sent[f] - 1) // 8  # each resolve ends an episode; the next firing begins anew
+            begins = T0 + timedelta(minutes=10 * episode)
             alerts.append(
                 {
                     "status": status,
                     "labels": {"alertname": f"Storm{f % NAMES}", "instance": f"host{f}:9100"},
                     "annotations": {"summary": f"storm alert {f}"},
-                    "startsAt": "2026-11-27T10:00:00Z",
-                    "endsAt": "2026-11-27T10:05:00Z" if status == "resolved" else "0001-01-01T00:00:00Z",
+                    "startsAt": _iso(begins),
+                    "endsAt": _iso(begins + timedelta(minutes=5)) if status == "resolved" else ZERO_TIME,
                     "fingerprint": f"fp{f:04d}",
                 }
             )
@@ -210,7 +219,7 @@ async def measure(db_url: str, n: int, clients: int, per_notification: int) -> d
         "alerts": {
             "sources": {"bench": {"format": "alertmanager", "token": TOKEN}},
             "default_room": "mem:alerts",
-            "flap_window": "24h",  # every resolve-then-fire in the run is a flap
+            "flap_window": "1000d",  # every resolve-then-fire in the run counts as a flap
         },
     }
     app, transport, _ = await start_app(db_url, overrides=overrides)

@@ -24,6 +24,9 @@ class Batcher(Generic[Item, Result]):
 
     ``handler`` receives the items in arrival order and returns one result per
     item, in the same order.  At most ``max_batch`` items go to one call.
+    Should a call fail, its items are handled again one by one, so only the
+    item that fails on its own hears of the failure (the handler must
+    therefore be safe to repeat: a database job that rolled back is).
     """
 
     def __init__(
@@ -47,15 +50,17 @@ class Batcher(Generic[Item, Result]):
             while self._pending:
                 batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
                 try:
-                    results = await self._handler([item for item, _ in batch])
-                    if len(results) != len(batch):
-                        raise RuntimeError(f"the handler gave {len(results)} results for {len(batch)} items")
+                    await self._run(batch)
                 except Exception as exc:
-                    _settle(batch, exc)
-                    continue
-                for (_, future), result in zip(batch, results, strict=True):
-                    if not future.done():
-                        future.set_result(result)
+                    if len(batch) == 1:
+                        _settle(batch, exc)
+                        continue
+                    # One bad item must not fail the others: each is handled on its own.
+                    for one in batch:
+                        try:
+                            await self._run([one])
+                        except Exception as alone:
+                            _settle([one], alone)
         finally:
             self._worker = None
             # Cancelled (the app stopping): nobody may wait forever for a batch that will not run.
@@ -63,6 +68,14 @@ class Batcher(Generic[Item, Result]):
             _settle(batch, stopped)
             _settle(self._pending, stopped)
             self._pending = []
+
+    async def _run(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+        results = await self._handler([item for item, _ in batch])
+        if len(results) != len(batch):
+            raise RuntimeError(f"the handler gave {len(results)} results for {len(batch)} items")
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
 
     async def idle(self) -> None:
         """Return once every submitted item has been handled."""

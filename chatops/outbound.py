@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
@@ -36,6 +37,7 @@ class Outbound:
         self._delivering = asyncio.Lock()
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
+        self._when_sent: list[tuple[str, Callable[[str], Awaitable[None]]]] = []
 
     def _lock(self, room_id: str) -> asyncio.Lock:
         lock = self._locks.get(room_id)
@@ -168,12 +170,8 @@ class Outbound:
                 if row.room_id in blocked:
                     continue
                 ref = await self._deliver(row)
-
-                async def mark(tx: Tx, row_id: int = row.id, ref: MessageRef | None = ref) -> None:
-                    await self._mark(tx, row_id, ref)
-
                 # Marked while the next one is sent: the marks of a busy pass share commits.
-                marks.append(asyncio.create_task(self.app.db.write(mark)))
+                marks.append(asyncio.create_task(self._mark_and_tell(row, ref)))
                 if ref is None:
                     blocked.add(row.room_id)
                     if row.attempts + 1 >= MAX_ATTEMPTS:
@@ -202,6 +200,22 @@ class Outbound:
             except Exception:
                 log.exception("delivering outbox message %s failed", row.id)
                 return None
+
+    def when_sent(self, tag_prefix: str, callback: Callable[[str], Awaitable[None]]) -> None:
+        """Call ``callback(tag)`` once a queued message whose tag starts with ``tag_prefix`` is sent
+        and marked, e.g. to edit in what changed while it waited in the outbox."""
+        self._when_sent.append((tag_prefix, callback))
+
+    async def _mark_and_tell(self, row: Any, ref: MessageRef | None) -> None:
+        await self.app.db.write(lambda tx: self._mark(tx, row.id, ref))
+        if ref is None or not row.tag:
+            return
+        for prefix, callback in self._when_sent:
+            if row.tag.startswith(prefix):
+                try:
+                    await callback(row.tag)
+                except Exception:
+                    log.exception("a when-sent callback for %s failed", row.tag)
 
     async def _mark(self, tx: Tx, row_id: int, ref: MessageRef | None) -> None:
         values: dict[str, Any] = {"attempts": outbox.c.attempts + 1}

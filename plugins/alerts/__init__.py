@@ -60,6 +60,19 @@ async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
 
 
 @hookimpl
+def chatops_startup(app: App) -> None:
+    """A group's first message may wait in the outbox while the group changes: once it is
+    sent, the latest state is edited in."""
+    refresher = actions.refresher_of(app)
+
+    async def sent(tag: str) -> None:
+        await refresher.show({int(tag.removeprefix(actions.TAG_PREFIX))})
+
+    app.outbound.when_sent(actions.TAG_PREFIX, sent)
+    actions.check_policies(app)
+
+
+@hookimpl
 async def chatops_shutdown(app: App) -> None:
     await actions.intake_of(app).idle()
     await actions.refresher_of(app).idle()

@@ -55,8 +55,11 @@ RESOLVE_TIMER = "alerts.resolve"
 ALERTS = User(id="alerts", name="alerts")
 
 
+TAG_PREFIX = "alert:"
+
+
 def tag(group_id: int) -> str:
-    return f"alert:{group_id}"
+    return f"{TAG_PREFIX}{group_id}"
 
 
 def _timer_key(group_id: int) -> str:
@@ -151,14 +154,30 @@ async def _opened(tx: Tx, group: dict[str, Any], placement: Placement, alerts: l
     what = f"{group['firing']} firing"
     await record(tx, group, AlertGroupFired, f"{render.ref(group['id'])} fired: {group['title']} ({what})")
     if group["room_id"]:
-        content = render.content(group, alerts, app.tz, app.clock.now(), await paging_line(tx, group))
+        content = render.content(group, alerts, app.tz, app.clock.now(), await paging_line(app, tx, group))
         await tx.send(group["room_id"], content, tag=tag(group["id"]))
 
 
-async def paging_line(conn: Any, group: dict[str, Any]) -> str | None:
+def check_policies(app: App) -> None:
+    """Say at start which routes or services name an escalation policy that does not exist."""
+    config = settings(app)
+    known: OncallConfig = app.section("oncall")
+    named = [(f"alerts.routes.{i}", r.policy) for i, r in enumerate(config.routes)]
+    named += [(f"alerts.services.{n}", s.policy) for n, s in config.services.items()]
+    named.append(("alerts.default_policy", config.default_policy))
+    for where, policy in named:
+        if policy is not None and known.policy(policy) is None:
+            log.error("%s: no escalation policy %r in oncall.policies; its alerts page nobody", where, policy)
+
+
+async def paging_line(app: App, conn: Any, group: dict[str, Any]) -> str | None:
     """How the group's page stands, for its message."""
     page = await paging.get(conn, group["page_id"]) if group["page_id"] else None
     if page is None:
+        policy = group["policy"]
+        known: OncallConfig = app.section("oncall")
+        if policy and known.policy(policy) is None:
+            return f"⚠️ Nobody paged: there is no escalation policy {policy!r} in oncall.policies."
         return None
     reached = sorted(await paging.reached(conn, page.id))
     who = ", ".join(f"@{p}" for p in reached) or "nobody (no one on call)"
@@ -311,7 +330,7 @@ class Refresher:
             if group is None:
                 return
             alerts = await alerts_of(conn, group_id)
-            page = await paging_line(conn, group)
+            page = await paging_line(self.app, conn, group)
         content = render.content(group, alerts, self.app.tz, self.app.clock.now(), page)
         for ref in await self.app.outbound.sent_with_tag(tag(group_id)):
             await self.app.outbound.edit(ref, content)

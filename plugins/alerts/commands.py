@@ -98,11 +98,21 @@ async def ack(ctx: CommandContext, group: int) -> None:
 async def resolve(ctx: CommandContext, group: int) -> None:
     person = await _person(ctx)
 
-    async def write(tx: Tx) -> None:
-        await actions.close(tx, await _open_group(tx, group), by=person)
+    async def write(tx: Tx) -> int:
+        found = await _open_group(tx, group)
+        await actions.close(tx, found, by=person)
+        return int(found["firing"])
 
-    await ctx.app.db.write(write)
-    await ctx.reply(f"Resolved A-{group}. If its alerts fire again, a new group opens.")
+    firing = await ctx.app.db.write(write)
+    answer = f"Resolved A-{group}."
+    if firing:
+        answer += (
+            f" {firing} of its alerts still fire at the source: when it repeats them, a new group opens "
+            "and pages. Silence them (!silence …) until the cause is fixed."
+        )
+    else:
+        answer += " If its alerts fire again, a new group opens."
+    await ctx.reply(answer)
 
 
 @alert.command(
@@ -132,7 +142,7 @@ async def declare(ctx: CommandContext, group: int, sev: int | None) -> None:
             started_at=found["started_at"],
             detected_at=found["detected_at"],
             services=[found["service"]] if found["service"] else [],
-            paged=found["page_id"] is not None,
+            paged=await _still_paging(tx, found, sev),
         )
         await actions.link(tx, found, incident.id, ctx.sender)
         return found, incident
@@ -146,6 +156,13 @@ async def declare(ctx: CommandContext, group: int, sev: int | None) -> None:
         f'{incident.ref} declared from A-{group} · {scale.label(incident.severity)} · "{incident.title}"\n'
         f"Impact began {began} (first alert); detected {detected} (first notification).\n{room}"
     )
+
+
+async def _still_paging(tx: Tx, group: dict[str, Any], sev: int | None) -> bool:
+    """Whether the group's page already covers the incident (else its severity's policy pages)."""
+    page = await paging.get(tx, group["page_id"]) if group["page_id"] else None
+    covering = page is not None and page.state in (paging.WAITING, paging.OPEN, paging.ACKNOWLEDGED)
+    return covering and (sev is None or sev >= group["severity"])  # a graver --sev pages by its own policy
 
 
 def _silence_spec(words: list[str]) -> tuple[list[Matcher], timedelta, str]:

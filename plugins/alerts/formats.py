@@ -51,6 +51,13 @@ def fingerprint(labels: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def bounded(text: str, limit: int) -> str:
+    """``text`` if it fits the column, else a prefix and a hash of the whole (distinct stays distinct)."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 33] + "#" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def _when(value: datetime | None) -> datetime | None:
     """Alertmanager writes "0001-01-01T00:00:00Z" for "not yet"."""
     if value is None or value.year < 1971:
@@ -125,7 +132,7 @@ def parse(format: str, body: Any) -> Notification:
             raise PayloadError(f"version {payload.version!r}: {format} webhooks send version {expected!r}")
         alerts = tuple(
             Alert(
-                fingerprint=a.fingerprint or fingerprint(a.labels),
+                fingerprint=bounded(a.fingerprint or fingerprint(a.labels), 100),
                 status=a.status,
                 labels=a.labels,
                 annotations=a.annotations,
@@ -139,7 +146,7 @@ def parse(format: str, body: Any) -> Notification:
     generic = _validated(_GenericPayload, body)
     alerts = tuple(
         Alert(
-            fingerprint=a.fingerprint or fingerprint({**a.labels, "alertname": a.name}),
+            fingerprint=bounded(a.fingerprint or fingerprint({**a.labels, "alertname": a.name}), 100),
             status=a.status,
             labels={**a.labels, "alertname": a.name},
             annotations={**a.annotations, **({"summary": a.summary} if a.summary else {})},

@@ -18,15 +18,15 @@ that opens a new group.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import bindparam, insert, select, update
 
 from chatops_plugins.alerts.config import AlertsConfig
-from chatops_plugins.alerts.formats import Alert, Notification
+from chatops_plugins.alerts.formats import Alert, Notification, bounded
 from chatops_plugins.alerts.routing import Placement, Route, Router, Service
 from chatops_plugins.alerts.tables import groups, instances, notifications
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chatops.storage.db import Tx
 
 FIRING, RESOLVING, RESOLVED = "firing", "resolving", "resolved"
+T = TypeVar("T")
 OPEN = (FIRING, RESOLVING)
 
 
@@ -94,11 +95,23 @@ def group_key(source: str, notification: Notification, placement: Placement, ale
         part = notification.group_key
     else:
         part = f"alertname={alert.name}"
-    return f"{source}:{part}"[:500]
+    return bounded(f"{source}:{part}", 500)
 
 
 def title_of(alert: Alert) -> str:
     return (f"{alert.name}: {alert.summary}" if alert.summary else alert.name)[:300]
+
+
+def _chunks(values: Iterable[T], size: int = 1000) -> Iterator[list[T]]:
+    ordered = list(values)
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def _older(alert: Alert, instance: dict[str, Any]) -> bool:
+    """A firing that began before its alert's last resolution: out of order, not a new firing."""
+    ended = instance["resolved_at"]
+    return alert.starts_at is not None and ended is not None and alert.starts_at < ended
 
 
 def _row(row: Any) -> dict[str, Any]:
@@ -124,19 +137,23 @@ class Batch:
         self.came_back: set[str] = set()
 
     async def load(self, tx: Tx, keys: set[str], fingerprints: set[str]) -> None:
-        rows = await tx.execute(select(groups).where(groups.c.group_key.in_(keys), groups.c.status.in_(OPEN)))
-        self.groups = {row.group_key: _row(row) for row in rows}
-        by_id = {g["id"]: key for key, g in self.groups.items()}
-        if by_id:
-            columns = [instances.c[name] for name in ("id", "group_id", "fingerprint", *_INSTANCE_FIELDS)]
-            columns.remove(instances.c.annotations)  # always rewritten from the alert: not read back
-            found = await tx.execute(
-                select(*columns).where(
-                    instances.c.group_id.in_(list(by_id)), instances.c.fingerprint.in_(fingerprints)
-                )
+        """The open groups of ``keys`` and their alerts among ``fingerprints`` (in chunks: a storm's
+        batch may name more values than a database takes in one statement)."""
+        for chunk in _chunks(keys):
+            rows = await tx.execute(
+                select(groups).where(groups.c.group_key.in_(chunk), groups.c.status.in_(OPEN))
             )
-            for row in found:
-                self.instances[(by_id[row.group_id], row.fingerprint)] = _row(row)
+            self.groups.update({row.group_key: _row(row) for row in rows})
+        by_id = {g["id"]: key for key, g in self.groups.items()}
+        columns = [instances.c[name] for name in ("id", "group_id", "fingerprint", *_INSTANCE_FIELDS)]
+        columns.remove(instances.c.annotations)  # always rewritten from the alert: not read back
+        for ids in _chunks(by_id):
+            for chunk in _chunks(fingerprints):
+                found = await tx.execute(
+                    select(*columns).where(instances.c.group_id.in_(ids), instances.c.fingerprint.in_(chunk))
+                )
+                for row in found:
+                    self.instances[(by_id[row.group_id], row.fingerprint)] = _row(row)
 
     def apply(self, key: str, placement: Placement, alert: Alert) -> dict[str, Any] | None:
         """Fold one alert into its group; the group it touched, if any."""
@@ -223,6 +240,10 @@ class Batch:
             }
             group["alerts"] += 1
             group["firing"] += 1
+        elif instance["status"] == RESOLVED and _older(alert, instance):
+            instance["repeats"] += 1  # a late (retried) firing of the episode that already ended
+            self.changed_instances[ident] = None
+            return
         elif instance["status"] == RESOLVED:
             if instance["resolved_at"] is not None and self.now - instance["resolved_at"] <= self.flap:
                 group["flaps"] += 1

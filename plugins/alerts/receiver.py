@@ -48,6 +48,11 @@ async def _body(request: web.Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _raw(header: str) -> bytes:
+    """A header's bytes as received (aiohttp keeps undecodable bytes as surrogates)."""
+    return header.encode("utf-8", errors="surrogateescape")
+
+
 def signature(secret: str, body: bytes, timestamp: str | None) -> str:
     """Hex HMAC-SHA256 of ``<timestamp>:<body>`` (or of the body alone), as Grafana signs."""
     signed = (timestamp.encode() + b":" + body) if timestamp else body
@@ -57,9 +62,8 @@ def signature(secret: str, body: bytes, timestamp: str | None) -> str:
 def authenticate(source: SourceConfig, request: web.Request, body: bytes, now: float) -> str | None:
     """Why the request is not from the source, or None when it is."""
     if source.token is not None:
-        given = request.headers.get("Authorization", "")
-        expected = f"Bearer {source.token.get_secret_value()}"
-        if hmac.compare_digest(given.encode(), expected.encode()):
+        given = _raw(request.headers.get("Authorization", ""))
+        if hmac.compare_digest(given, f"Bearer {source.token.get_secret_value()}".encode()):
             return None
         if source.hmac_secret is None:
             return "missing or wrong bearer token"
@@ -70,12 +74,12 @@ def authenticate(source: SourceConfig, request: web.Request, body: bytes, now: f
     timestamp: str | None = None
     if source.timestamp_header:
         timestamp = request.headers.get(source.timestamp_header, "").strip()
-        if not timestamp.isdigit():
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
             return f"missing or malformed {source.timestamp_header} (Unix seconds)"
         if abs(now - int(timestamp)) > parse_duration(source.replay_window).total_seconds():
             return f"{source.timestamp_header} is outside the {source.replay_window} replay window"
     expected = signature(source.hmac_secret.get_secret_value(), body, timestamp)
-    if not hmac.compare_digest(given_signature.encode(), expected.encode()):
+    if not hmac.compare_digest(_raw(given_signature), expected.encode()):
         return "wrong signature"
     return None
 

@@ -77,7 +77,7 @@ def content(
     if group["ticket_only"]:
         lines.append("Ticket only: recorded, pages no one.")
     elif paging:
-        lines.append(f"📟 {paging}")
+        lines.append(paging if paging.startswith("⚠️") else f"📟 {paging}")
     if group["acked_by"]:
         lines.append(f"👀 Acknowledged by @{group['acked_by']} at {local_time(group['acked_at'], tz, now)}.")
     if group["incident_id"]:

@@ -41,7 +41,10 @@ async def get_text(
             body = await response.content.read(MAX_BYTES + 1)
             if len(body) > MAX_BYTES:
                 raise ProviderError(f"{provider} answered with more than {MAX_BYTES // 2**20} MiB")
-            return body.decode(response.charset or "utf-8", errors="replace")
+            try:
+                return body.decode(response.charset or "utf-8", errors="replace")
+            except LookupError:  # a charset Python does not know: read it as UTF-8
+                return body.decode("utf-8", errors="replace")
     except TimeoutError:
         raise ProviderError(f"{provider} did not answer within {timeout_s:g} s") from None
     except aiohttp.ClientError as exc:

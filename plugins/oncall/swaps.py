@@ -5,8 +5,9 @@ shift and the asker takes bob's next one (``--mine``/``--theirs`` pick other
 shifts).  Nothing changes until bob accepts; then the trade is stored as
 two overrides in one write, so it shows in ``who``, ``schedule``, the iCal
 feed and the hand-off announcements like any override.  Only shifts from
-the rotation layers can be traded: where an override already covers part
-of one, the swap is refused rather than stacked on it.
+the layers (rotations and calendars) can be traded, not overrides: where an
+override already covers part of one, the swap is refused rather than
+stacked on it.
 """
 
 from __future__ import annotations

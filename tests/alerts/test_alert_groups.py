@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from conftest import Poster, payload
+import copy
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from conftest import ALERTING, Poster, payload
 
 from chatops.testing import Harness
+from chatops.web import build_web_app
 from chatops_plugins.alerts import actions
 from chatops_plugins.incident import store as incidents
 
@@ -57,7 +63,8 @@ async def test_firing_again_within_the_hold_is_a_flap_not_a_new_page(chat: Harne
     firing = payload("alertmanager_firing")
     resolved = payload("alertmanager_firing", status="resolved")
     resolved["alerts"][0]["status"] = "resolved"
-    for body in (firing, resolved, firing):
+    again = payload("alertmanager_firing", startsAt="2026-03-02T14:00:01Z")  # a new firing begins
+    for body in (firing, resolved, again):
         await post.prom(body)
     held = await group(chat, 1)
     assert (held["status"], held["flaps"], held["firing"]) == ("firing", 1, 1)
@@ -70,7 +77,7 @@ async def test_firing_again_within_the_hold_is_a_flap_not_a_new_page(chat: Harne
     await post.prom(resolved)
     await chat.advance("6m")
     assert (await group(chat, 1))["status"] == "resolved"
-    _, answer = await post.prom(firing)  # after the hold: a new problem, paged anew
+    _, answer = await post.prom(again)  # after the hold: a new problem, paged anew
     assert answer["groups"] == ["A-2"] and len(post.messages("@bob")) == 2
 
 
@@ -90,6 +97,17 @@ async def test_a_route_can_group_by_its_own_labels(chat: Harness, post: Poster) 
         (2, "prom:alertname=NodeDown,cluster=eu"),
         (1, "prom:alertname=NodeDown,cluster=us"),
     ]
+
+
+async def test_a_late_retry_of_an_ended_firing_changes_nothing(chat: Harness, post: Poster) -> None:
+    resolved = payload("alertmanager_firing", status="resolved", endsAt="2026-03-02T14:01:00Z")
+    resolved["alerts"][0]["status"] = "resolved"
+    await post.prom(payload("alertmanager_firing"))
+    await post.prom(resolved)
+    await post.prom(payload("alertmanager_firing"))  # the same firing (began 13:55), delivered again late
+    held = await group(chat, 1)
+    assert (held["status"], held["firing"], held["flaps"]) == ("resolving", 0, 0)
+    assert len(post.messages("@bob")) == 1
 
 
 async def test_a_ticket_only_alert_is_shown_and_pages_no_one(chat: Harness, post: Poster) -> None:
@@ -165,7 +183,36 @@ async def test_bad_group_references_are_answered(chat: Harness, post: Poster) ->
         assert answer in await chat.reply(command, user="bob")
     assert "Only the people in the on-call config" in await chat.reply("!alert ack A-1", user="mallory")
     await post.prom(payload("alertmanager_firing"))
-    assert await chat.reply("!alert resolve A-1", user="bob") == (
-        "Resolved A-1. If its alerts fire again, a new group opens."
+    assert (await chat.reply("!alert resolve A-1", user="bob")).startswith(
+        "Resolved A-1. 1 of its alerts still fire at the source: when it repeats them, a new group opens"
     )
     assert "A-1 is already resolved." in await chat.reply("!alert resolve 1", user="bob")
+
+
+async def test_a_message_sent_late_is_brought_up_to_date(
+    chat: Harness, post: Poster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def down(*args: Any) -> None:
+        raise ConnectionError("the platform is down")
+
+    monkeypatch.setattr(chat.transport, "send", down)  # the platform refuses everything for a while
+    await post.prom(payload("alertmanager_firing"))
+    resolved = payload("alertmanager_firing", status="resolved")
+    resolved["alerts"][0]["status"] = "resolved"
+    await post.prom(resolved)  # the group changed while its first message waits in the outbox
+    monkeypatch.undo()
+    await chat.app.outbound.deliver_pending()  # the platform is back: the outbox delivers
+    await post.settled()
+    (posted,) = post.messages("ops")
+    assert posted.startswith("🔥 A-1")  # what was queued at the time
+    assert post.edits()[-1].startswith("〰️ A-1")  # …edited to the group's state once it was out
+
+
+async def test_a_policy_that_does_not_exist_is_shown_on_the_group(chat_factory: Any) -> None:
+    config = copy.deepcopy(ALERTING)
+    config["alerts"]["services"]["checkout"]["policy"] = "nosuch"
+    chat = await chat_factory(config=config)
+    async with TestClient(TestServer(build_web_app(chat.app))) as client:
+        await Poster(chat, client).prom(payload("alertmanager_firing"))
+    (posted,) = [m.text for m in chat.transport.sent if m.room == "ops"]
+    assert "⚠️ Nobody paged: there is no escalation policy 'nosuch' in oncall.policies." in posted

@@ -61,6 +61,9 @@ async def test_unauthenticated_requests_are_refused_and_not_stored(chat: Harness
         ("hooks", generic, {}, "missing X-Chatops-Signature"),
         ("hooks", generic, signed("wrong-secret", generic), "wrong signature"),
         ("hooks", generic, {**signed("hook-secret", generic), "X-Chatops-Timestamp": "soon"}, "malformed"),
+        ("hooks", generic, {**signed("hook-secret", generic), "X-Chatops-Timestamp": "²"}, "malformed"),
+        ("hooks", generic, {**signed("hook-secret", generic), "X-Chatops-Timestamp": "9" * 400}, "malformed"),
+        ("prom", body, {"Authorization": "Bearer prom-tökén"}, "missing or wrong bearer token"),
         ("hooks", generic, signed("hook-secret", generic, stale), "outside the 5m replay window"),
         ("hooks", generic + b" ", signed("hook-secret", generic), "wrong signature"),  # body changed
         ("grafana", gbody, grafana_headers(gbody, at=stale), "outside the 5m replay window"),

@@ -30,15 +30,19 @@ async def test_items_arriving_together_share_one_handler_call() -> None:
     assert calls == [[1], [2, 3, 4], [5, 6]]
 
 
-async def test_a_failing_batch_fails_its_callers_only() -> None:
+async def test_one_bad_item_fails_alone_and_the_rest_of_its_batch_succeeds() -> None:
+    calls: list[list[int]] = []
+
     async def picky(items: Sequence[int]) -> list[int]:
+        calls.append(list(items))
         if 13 in items:
-            raise ValueError("unlucky batch")
+            raise ValueError("unlucky")
         return list(items)
 
     batcher: Batcher[int, int] = Batcher(picky)
-    with pytest.raises(ValueError, match="unlucky"):
-        await batcher.submit(13)
+    results = await asyncio.gather(*(batcher.submit(i) for i in (12, 13, 14)), return_exceptions=True)
+    assert results[0] == 12 and isinstance(results[1], ValueError) and results[2] == 14
+    assert calls == [[12, 13, 14], [12], [13], [14]]
     assert await batcher.submit(7) == 7
 
 
