@@ -303,7 +303,10 @@ async def link(tx: Tx, group: dict[str, Any], incident_id: int, by: User) -> Non
 
 
 class Refresher:
-    """Edits each changed group's message to its latest state; many changes, one edit."""
+    """Edits each changed group's message to its latest state; many changes, one edit.
+
+    While groups keep changing, passes run at most every ``alerts.edit_every``.
+    """
 
     def __init__(self, app: App) -> None:
         self.app = app
@@ -316,6 +319,7 @@ class Refresher:
             self._task = asyncio.create_task(self._run(), name="alerts-refresher")
 
     async def _run(self) -> None:
+        pause = settings(self.app).edit_interval().total_seconds()
         while self._dirty:
             batch, self._dirty = self._dirty, set()
             for group_id in sorted(batch):
@@ -323,6 +327,10 @@ class Refresher:
                     await self._edit(group_id)
                 except Exception:
                     log.exception("refreshing the message of alert group %s failed", group_id)
+            if self._dirty and pause:
+                # Still changing: gather what comes next into one more edit each (platforms
+                # limit edits to about one a second per channel). Rate limiting, not synchronisation.
+                await asyncio.sleep(pause)
 
     async def _edit(self, group_id: int) -> None:
         async with self.app.db.read() as conn:

@@ -106,11 +106,14 @@ class AlertsConfig(_Section):
     flap_window: str = Field(
         "5m", description="A resolved group is held this long: firing again within it is flapping, not new"
     )
+    edit_every: str = Field(
+        "1s", description="While groups keep changing, their messages are edited this often"
+    )
     alertmanager: AlertmanagerApi = AlertmanagerApi()
 
-    @field_validator("flap_window")
+    @field_validator("flap_window", "edit_every")
     @classmethod
-    def _flap(cls, value: str) -> str:
+    def _durations(cls, value: str) -> str:
         return _duration(value)
 
     @model_validator(mode="after")
@@ -122,3 +125,6 @@ class AlertsConfig(_Section):
 
     def flap(self) -> timedelta:
         return parse_duration(self.flap_window)
+
+    def edit_interval(self) -> timedelta:
+        return parse_duration(self.edit_every)
