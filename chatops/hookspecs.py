@@ -202,3 +202,16 @@ def chatops_notification_channels(app: App) -> dict[str, Any] | None:
     in ``tx`` (the outbox) so they are sent once the page's step commits.  People's
     ``notify`` rules name channels (``chat`` is built in).  Collected.
     """
+
+
+# --- postmortems ---
+
+
+@hookspec
+async def chatops_postmortem_publish(app: App, incident_ref: str, documents: dict[str, str]) -> str | None:
+    """Publish a postmortem: ``documents`` maps a format (``markdown``, ``html``) to its text.
+
+    Called with every publisher (collected); each returns where it put the
+    document (a path, a URL) or None.  A publisher that fails is reported
+    in the room and does not stop the others.
+    """

@@ -1,0 +1,78 @@
+"""Built-in plugin ``postmortem``: postmortems drafted from the record, checked for blame, published;
+action items that are specific, owned, dated, capped and chased.
+
+The draft gathers the incident's facts and timeline (domain events) and
+asks the room for the sections only people can write; ``blameless`` flags
+sentences that make a person the cause; publishers (the collected hook
+``chatops_postmortem_publish``; the built-in one writes files) receive the
+rendered documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from chatops import hookimpl
+from chatops.clock import parse_duration
+from chatops.models.chat import User
+from chatops.scheduler import Timer, TimerHandler
+from chatops_plugins.postmortem import store
+from chatops_plugins.postmortem.commands import COMMANDS, REMIND
+from chatops_plugins.postmortem.config import PostmortemConfig
+from chatops_plugins.postmortem.publish import chatops_postmortem_publish
+from chatops_plugins.postmortem.tables import action_items
+
+if TYPE_CHECKING:
+    from chatops.storage.db import Tx
+
+__all__ = ["chatops_postmortem_publish"]
+
+
+@hookimpl
+def chatops_config_models() -> dict[str, type[BaseModel]]:
+    return {"postmortem": PostmortemConfig}
+
+
+@hookimpl
+def chatops_commands() -> list[Any]:
+    return COMMANDS
+
+
+@hookimpl
+def chatops_migration_locations() -> list[str]:
+    return [str(Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def chatops_timer_handlers() -> dict[str, TimerHandler]:
+    return {REMIND: remind}
+
+
+async def remind(tx: Tx, timer: Timer) -> None:
+    """An action item came due (or is still overdue): its owner hears of it, and again later."""
+    app = tx.app
+    assert app is not None
+    row = (await tx.execute(select(action_items).where(action_items.c.id == timer.payload["item_id"]))).first()
+    if row is None or row.status != store.OPEN:
+        return
+    today = app.clock.now().astimezone(app.tz).date().isoformat()
+    when = "today" if row.due == today else f"since {row.due}"
+    text = (
+        f"⏰ Action item AI-{row.id} (INC-{row.incident_id}) is due {when}: {row.text}\n"
+        f"Done? !action done AI-{row.id} · No longer needed? !action drop AI-{row.id} <reason>"
+    )
+    owner = User(id=row.owner_id, name=row.owner_name)
+    if owner.transport in app.transports:
+        await tx.send_direct(owner, text)
+    settings: PostmortemConfig = app.section("postmortem")
+    await app.scheduler.schedule(
+        tx,
+        kind=REMIND,
+        key=timer.key,
+        due_at=app.clock.now() + parse_duration(settings.remind_every),
+        payload=timer.payload,
+    )

@@ -1,0 +1,572 @@
+"""Does a sentence put the cause on an individual?  (Pure: text in, findings out.)
+
+A postmortem names people (who paged whom, who rolled back); it must not
+make a person the cause.  A sentence is flagged when an individual — a
+mention, a known name, a capitalised name, "he"/"she", or a person noun
+such as "the on-call engineer" — is the subject of failing, forgetting,
+breaking or "should have", is the owner of "the mistake", is the agent of
+a fault ("caused by @bob"), or when the cause is "human error".  People
+doing their part ("Alice rolled back the deploy"), systems failing
+("Kubernetes failed to schedule the pods") and people things happened to
+("Bob was not paged") are not flagged.
+
+The rules are deliberately about grammar, not about any particular text:
+who is the subject, and what the predicate says about them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"`[^`]*`|@[\w.\-]+|[^\W\d_][\w\-]*(?:['’][a-z]{1,2}){0,2}|\d[\w:%.,]*|[.,;:!?()\"“”—–]")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"“(])|\n+")
+
+PRONOUNS = {"he", "she"}
+DETERMINERS = {"the", "a", "an", "our", "one", "another", "this", "that", "their", "whichever"}
+PERSON_NOUNS = _words(
+    """
+    admin administrator analyst author colleague committer contractor dba deployer dev developer
+    employee engineer engineers hire human individual intern lead manager on-call on-caller oncall
+    oncaller operator owner person programmer responder reviewer sre staffer sysadmin teammate
+    technician tester
+    """
+)
+PERSON_WORDS = {"someone", "somebody", "whoever"}
+MODIFIERS = _words(
+    """
+    assigned backend database devops former frontend infra infrastructure junior lead network new
+    on-call oncall ops original other platform previous primary release responsible same secondary
+    security senior sre support tech
+    """
+)
+AUXILIARIES = _words(
+    """
+    actually again also apparently clearly did does evidently first had has have is just later
+    obviously once probably repeatedly simply still then ultimately was were
+    """
+)
+CARELESS_ADVERBS = _words(
+    """
+    accidentally blindly carelessly erroneously foolishly hastily inadvertently incorrectly lazily
+    mistakenly negligently recklessly sloppily stupidly wrongly
+    """
+)
+# Things whose capitalised names read like first names but are systems.
+SYSTEMS = _words(
+    """
+    airflow akamai alertmanager ansible apache api apigee argo argocd artifactory auth0 aws azure
+    bamboo beam bgp bigquery bitbucket buildkite caddy calico cassandra cd cdn celery ceph certbot chef
+    ci cilium circleci clickhouse cloudflare cockroach cockroachdb confluence consul coredns cortex
+    couchbase couchdb cron crossplane datadog dex discord django dns docker druid dynamodb ec2 elastic
+    elasticsearch envoy envoyproxy etcd fastly firebase flask flink fluentd flux gcp github gitlab go
+    grafana graylog hadoop haproxy harbor helm heroku hive hudson icinga ingress istio jaeger java
+    jenkins jira k8s kafka karpenter keycloak kibana kong kubernetes lambda letsencrypt linkerd linux
+    logstash loki lucene mariadb matrix memcached mimir minio mongo mongodb mysql nagios nats netlify
+    nexus nginx nginx-ingress node nomad octopus okta openshift opsgenie oracle pagerduty pingdom
+    postgres postgresql presto prometheus pubsub pulsar puppet python quay rabbitmq rails rancher rds
+    redis riak ruby rust s3 scylla sendgrid sensu sentry sidekiq slack snowflake sns solr sonar spark
+    spinnaker splunk spring sqs statuspage stripe systemd teamcity tempo terraform thanos tidb tomcat
+    traefik travis trino twilio tyk uptime varnish vault vector vercel vitess windows yugabyte zabbix
+    zookeeper
+    """
+)
+# Words that start sentences capitalised and are not names.
+NOT_NAMES = _words(
+    """
+    a about action after again alerts all also although an and any anyone april are as at august
+    because before both but by capacity cause code could cpu customers december deployments deploys did
+    disk does during each earlier errors even every everybody everyone february finally for friday from
+    fyi had has have he her here his how however i if imo impact in instead is it its january july june
+    just latency later lol march may meanwhile memory monday monitoring my no nobody none not note
+    nothing november october of ok on once only our production review root saturday september she
+    should since so some staging still summary sunday tbh thanks that the their then there these they
+    this those though thursday timeline to today traffic tuesday ugh until update users was we
+    wednesday well were what when where which while who whoever why with would yes yesterday you your
+    """
+)
+
+# Predicates that only people do: any person-like subject is enough.
+_HUMAN_ONLY = re.compile(
+    r"^(?:"
+    r"forg[eo]t(?:s|ten)?\b|neglect(?:ed|s)?\b|overlook(?:ed|s)?\b|ignor(?:ed|es)\b"
+    r"|should(?:n['’]t| not| never)? have\b(?! to\b)|should(?:n['’]t)?['’]ve\b(?! to\b)"
+    r"|ought(?:n['’]t| not)? to have\b"
+    r"|(?:was|were) supposed to \w+(?: \w+){0,6}?,? (?:and|but) (?:didn['’]t|did not|never|forgot)\b"
+    r"|hard-?coded\b|(?:commented|commenting) out\b|leaked\b|exposed (?:the |our )?(?:\w+ )?(?:credentials"
+    r"|secrets?"
+    r"|keys?|passwords?|tokens?|data)\b|committed (?:the |our )?(?:\w+ )?(?:credentials|secrets?|keys?"
+    r"|passwords?|tokens?)\b"
+    r"|could(?:['’]ve| have) (?:prevented|avoided|caught|stopped)\b|force[- ]?push(?:ed|es)?\b"
+    r"|(?:was|were|is|are|had been|has been) (?:so |very |too |being )?(?:careless|negligent|sloppy|lazy"
+    r"|reckless"
+    r"|irresponsible|incompetent|inattentive)\b"
+    r"|made (?:a |an |the |another |several |two |some )?(?:\w+ )?(?:mistakes?|errors?|blunders?|typos?"
+    r"|slip)\b"
+    r"|messed up\b|screwed up\b|botched\b|fat[- ]?fingered\b|mistyped\b|misread\b|misconfigured\b|misjudged\b"
+    r"|mishandled\b|misunderstood\b|fumbled\b|goofed\b|rushed\b|panicked\b"
+    r"|missed (?:an? |the |several |two |some )?(?:\w+ )?(?:bugs?|errors?|alerts?|issues?|problems?"
+    r"|warnings?|pages?"
+    r"|signs?|regressions?|typos?|steps?|deadline)\b"
+    r"|(?:did not|didn['’]t|never) bother(?:ed)?\b"
+    r"|(?:is|was) (?:to blame|at fault|the (?:cause|culprit))\b"
+    r"|(?:is|was) responsible for (?:the |this |that )?(?:outage|incident|failure|breakage|downtime|data loss"
+    r"|loss|mistake|error|problem|bug|mess)\b"
+    r"|(?:skipp|bypass)(?:ed|es)? (?:the |a |our |all |any )?(?:\w+ )?(?:reviews?|tests?|checks?|canary"
+    r"|approvals?"
+    r"|validation|checklist|process|procedure|runbook|staging)\b"
+    r"|(?:broke|crashed) (?!down\b|again\b|repeatedly\b|because\b|when\b|after\b|during\b|under\b|overnight\b"
+    r"|twice\b|in\b|on\b|at\b|while\b|with\b|and\b|as\b|due\b)[a-z]"
+    r"|(?:took down|brought down|knocked over|corrupted|wiped|trashed|nuked|took out)\b"
+    r"|caused (?:the |this |that |an |a )?(?:\w+ )?(?:outage|incident|failure|downtime|problem|issue"
+    r"|breakage|loss)\b"
+    r"|introduced (?:the |a |this |that )?(?:\w+ )?(?:bug|regression|error|defect|problem|issue|fault)\b"
+    r")"
+)
+_HUMAN_ACTIONS = (
+    r"notice|check|test|verify|review|follow|read|escalate|update|communicate|tell|inform|ask|wait|look"
+    r"|monitor|validate|confirm|document|consider|realize|realise|catch|run|respond|reply|answer|act|rotate"
+    r"|renew|double-check|coordinate|report|announce|page|acknowledge|ack|lock|back ?up|restore|plan|prepare"
+    r"|handle|remember|investigate|watch|heed|raise|flag|warn|mention|share|hand ?over|approve"
+)
+_NOT_RECEIVING = (  # what happens to someone is not their omission
+    r"(?!(?:get|got|receive|received|see|saw|hear|heard|know|knew|have|had|need|want|mean|expect|reach"
+    r"|reached)\b)"
+)
+_OMISSION = re.compile(
+    rf"^(?:(?:did not|didn['’]t|never) {_NOT_RECEIVING}(?:bother|set up|add|configure|enable|tell|merge"
+    rf"|deploy"
+    rf"|write|fix|patch|upgrade|migrate|remove|clean up|turn on|turn off|roll back|revert|submit|file|open"
+    rf"|close"
+    rf"|schedule|book|include|apply|push|run|use|consult|involve|loop in|call|contact|notify|alert|page"
+    rf"|warn)\b"
+    rf"|never {_NOT_RECEIVING}(?:set|added|configured|enabled|told|merged|wrote|fixed|patched|upgraded"
+    rf"|migrated"
+    rf"|removed|turned|rolled|reverted|submitted|filed|opened|closed|scheduled|included|applied|pushed|used"
+    rf"|consulted|involved|looped|called|contacted|notified|alerted|paged|warned)\b"
+    rf"|(?:did not|didn['’]t|never|failed to|forgot to|neglected to|refused to|couldn['’]t be bothered to)"
+    rf" (?:properly |even |actually |fully |carefully )?(?:{_HUMAN_ACTIONS})"
+    rf"|never (?:{_HUMAN_ACTIONS})(?:ed|d)?)\b"
+)
+_JUDGED = re.compile(
+    r"^(?:deployed|pushed|merged|ran|typed|shipped|applied|committed|released|entered|used|chose|picked"
+    r"|selected|configured|set|edited|changed|deleted|dropped|removed|restarted|rolled (?:out|forward)"
+    r"|approved|ran|executed|put|sent|wrote|gave|flipped|enabled|disabled|started|stopped|killed|pointed)"
+    r" (?:\w+ ){0,2}?(?:a |an |the |some )?(?:broken|bad|buggy|faulty|wrong|untested|incorrect|invalid"
+    r"|unreviewed"
+    r"|unapproved|half-baked|dangerous|risky|destructive|malformed)\b"
+)
+_DESTRUCTIVE = re.compile(
+    r"^(?:deleted|dropped|destroyed|truncated|overwrote|erased|purged|wiped|removed|disabled|killed"
+    r"|turned off"
+    r"|switched off|silenced|muted) (?:out )?(?:the |a |an |our |every |all |two "
+    r"|several )?(?:[\w\-]+ ){0,3}?"
+    r"(?:production|prod|primary|live|users|customers?|orders|main|master|index|indexes|indices|table|tables"
+    r"|namespace|bucket|volume|database|db|alerts?|monitors?|monitoring|backups?|queue|topic|cluster|keys?"
+    r"|records|rows|data|sessions|branch|repo|repository|secrets?|checks?|tests?|test suite|guard|limiter"
+    r"|breaker|replica|replication|failover)\b"
+)
+_FAULT_NOUNS = (
+    r"mistake|error|typo|fault|carelessness|negligence|oversight|blunder|slip|slip-up|screw-?up|mess-?up"
+    r"|fuck-?up|fat-?finger|fat finger|goof|lapse|misstep|bad call"
+)
+_POSSESSED_FAULT = re.compile(
+    rf"^(?:(?:\w+ )?(?:{_FAULT_NOUNS})|(?:careless|sloppy|hasty|rushed|bad|broken|wrong|faulty|reckless"
+    rf"|untested"
+    r"|botched|misconfigured|mistaken|erroneous|buggy|incorrect|unreviewed|lazy)\b"
+    r"|(?:\w+ )?(?:commit|change|deploy|deployment|config|push|merge|edit|script|query|command|pr)"
+    r" (?:broke|took down|brought down|caused|corrupted|crashed|deleted|dropped)\b)"
+)
+_BLAMING_BY = re.compile(
+    rf"(?:because of|due to|blame (?:it )?on|(?:the )?fault of|caused by|broken by|(?:{_FAULT_NOUNS}) on"
+    r"|(?:outage|incident|failure|this|that|it|blame) (?:is|was|lies|rests) (?:all |entirely )?(?:on|with)"
+    r"|(?:error|mistake|errors|mistakes|typo|slip) (?:made )?by|introduced by|triggered by|deleted by"
+    r"|dropped by)"
+    r" $"
+)
+# "… was overlooked by Olga": a passive whose agent is a person; blame when the act itself is harmful,
+# the thing acted on was bad, or the sentence goes on to the harm it did.
+_PASSIVE_BY = re.compile(
+    r"\b(?:was|were|been|got|is|are) (?:(?:accidentally|mistakenly|also|then|just|later|apparently"
+    r"|repeatedly|again|carelessly|quietly|manually) )?(?P<verb>[a-z\-]+)(?: (?:down|out|over|up|through"
+    r"|in))?"
+    r"(?: \w+)? by $"
+)
+_HARMFUL_ACTS = re.compile(
+    r"^(?:overlooked|ignored|missed|broken|deleted|dropped|purged|wiped|corrupted|misconfigured|disabled|shut"
+    r"|killed|truncated|overwritten|destroyed|removed|botched|forgotten|neglected|skipped|bypassed|introduced"
+    r"|caused|triggered|mistyped|misread|mishandled|force-pushed|reverted)$"
+)
+_GOOD_ACTS = re.compile(
+    r"^(?:rolled|fixed|restored|reverted|detected|noticed|caught|reported|approved|resolved|mitigated|found"
+    r"|diagnosed|escalated|acknowledged|paged|led|coordinated|reviewed|tested|verified|investigated|written"
+    r"|handled|recovered|repaired|spotted|flagged|raised|declared|closed|updated|documented|confirmed|helped"
+    r"|asked|notified|told|alerted|contacted|woken|called)$"
+)
+_BAD_THING = re.compile(
+    rf"\b(?:bad|broken|buggy|faulty|wrong|untested|unreviewed|invalid|incorrect|malformed|{_FAULT_NOUNS})\b"
+)
+_CONSEQUENCE = re.compile(
+    r"(?:, (?:duplicating|causing|breaking|taking|bringing|deleting|corrupting|dropping|wiping|locking"
+    r"|leaving)"
+    r"|\bwhich (?:caused|broke|took|brought|led)|\bin violation of|\bagainst (?:the )?(?:policy|process"
+    r"|rules)"
+    r"|\bwithout (?:approval|review|telling|asking|testing|checking|permission|a review|any review|warning"
+    r"|a ticket|a change request|a plan|a rollback plan|notice)"
+    r"|\bby (?:mistake|accident)|\bduring (?:peak|the freeze|a freeze|the change freeze)"
+    r"|, (?:blocking|flooding|filling|exposing|leaking|sending|enabling|disabling|expiring|overloading"
+    r"|killing))"
+)
+# What a person's act did, told later in the sentence: "…, which flooded the logs and filled the disk".
+_HARM = re.compile(
+    r"\b(?:broke|breaking|took down|taking down|brought down|bringing down|wiped|wiping|deleted|deleting"
+    r"|corrupted|corrupting|flooded|flooding|filled|filling|backed up|backing up|blocked|blocking|locked"
+    r"|locking|expired|expiring|crashed|crashing|caused|causing|lost|losing|exposed|exposing|leaked|leaking"
+    r"|duplicated|duplicating|overloaded|overloading|knocked out|took out|sent \d+%|paged everyone|outage)\b"
+)
+_JUDGEMENT = re.compile(
+    r"\b(?:wrong|broken|bad|buggy|faulty|untested|incorrect|invalid|unreviewed|malformed)\b"
+)
+# Verbs that never make their subject the cause: perceiving, fixing, receiving, being.
+_INNOCENT_VERBS = re.compile(
+    r"^(?:noticed|found|spotted|saw|detected|reported|identified|reverted|fixed|caught|flagged|rolled"
+    r"|restored"
+    r"|repaired|diagnosed|escalated|acknowledged|acked|paged|asked|warned|raised|declared|led|coordinated"
+    r"|helped"
+    r"|investigated|traced|confirmed|verified|tested|checked|reviewed|approved|wrote|documented|explained"
+    r"|had|has|got|received|was|were|is|knew|heard|tried|attempted|suggested|proposed|pointed|mentioned"
+    r"|removed"
+    r"|replaced|recovered|cleaned|mitigated|resolved|closed|opened|joined|followed|did|said|told)$"
+)
+_FAULT_WORDS = re.compile(r"\b(?:outage|incident|bug|mistake|error|failure|broken|bad|wrong|caus\w*|fault)\b")
+_HUMAN_ERROR = re.compile(r"\b(?:human|operator|user|pilot|engineer|developer)['’]?s? error\b")
+_COUNTERFACTUAL = re.compile(r"\bif (?:only )?$")
+_CARELESS_PHRASE = re.compile(
+    r"\b(?:by (?:mistake|accident)|in error|without (?:a |any )?(?:reading|checking|testing|reviewing|telling"
+    r"|asking|consulting|notifying|waiting|thinking|looking|approval|review|permission|warning|verifying"
+    r"|confirming|a second pair of eyes|a rollback plan|a backup|a ticket|a second reviewer|a review))\b"
+    r"|\b(?:during|in the middle of) (?:the )?(?:peak|freeze|change freeze|code freeze|business hours)\b"
+)
+_AUXILIARY_LIKE = re.compile(
+    r"^(?:should|could|would|did|does|do|had|has|have|was|were|is|never|can|cannot|will|won['’]t|must|may"
+    r"|might)"
+)
+_CLAUSE_BREAK = _words(
+    """
+    " ( ) : ; after although because before but since so that though until when whereas whether which
+    while “ ”
+    """
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    sentence: str
+    who: str  # the individual the sentence makes the cause
+    why: str  # the pattern, in words
+
+    @property
+    def suggestion(self) -> str:
+        return (
+            f"“{self.sentence}” makes {self.who} the cause ({self.why}). Ask what made it possible and "
+            "write that instead, e.g. “Nothing required …” or “The tooling allowed …”."
+        )
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+class Checker:
+    """Flags blaming sentences; ``people`` are names known to be people (display names, keys)."""
+
+    def __init__(self, people: Iterable[str] = ()) -> None:
+        self.people = {p.lower().lstrip("@") for p in people if p}
+
+    def check(self, text: str) -> list[Finding]:
+        found = []
+        for sentence in sentences(text):
+            finding = self.sentence(sentence)
+            if finding is not None:
+                found.append(finding)
+        return found
+
+    def sentence(self, sentence: str) -> Finding | None:
+        tokens = _TOKEN.findall(sentence)
+        lower = [t.lower() for t in tokens]
+        if _HUMAN_ERROR.search(sentence.lower()):
+            return Finding(sentence, "a person", "“human error” as a cause")
+        for start, end, who in self._people(tokens, lower):
+            before = " ".join(lower[max(0, start - 4) : start]) + " "
+            after = " ".join(lower[end:])
+            if _BLAMING_BY.search(before):
+                return Finding(sentence, who, "the cause")
+            passive = _PASSIVE_BY.search(before)
+            if passive and not _GOOD_ACTS.match(passive["verb"]):
+                subject = " ".join(lower[:start])
+                if (
+                    _HARMFUL_ACTS.match(passive["verb"])
+                    or _BAD_THING.search(subject)
+                    or _CONSEQUENCE.search(" ".join(lower[end:]).replace(" ,", ","))
+                ):
+                    return Finding(sentence, who, "the agent of a fault")
+            if before == "had " or (
+                _COUNTERFACTUAL.search(before) and re.match(r"^(?:had(?:n['’]t| not)?|only had)\b", after)
+            ):
+                return Finding(sentence, who, "if they had acted differently")
+            if end < len(lower) and lower[end - 1].endswith(("'s", "’s")) and _POSSESSED_FAULT.match(after):
+                return Finding(sentence, who, "their mistake")
+            if lower[end - 1].endswith(("'s", "’s")):
+                continue  # "Ravi's alert caught …": the subject is what they own, not them
+            clause = self._clause(lower, end)
+            why = _predicate(clause) or _consequence(clause, lower, end)
+            if why is not None:
+                return Finding(sentence, who, why)
+        return None
+
+    def _clause(self, lower: Sequence[str], end: int) -> str:
+        """The words after a subject, up to the end of its clause, adverbs and auxiliaries skipped
+        (a relative clause such as "who wrote the script" is skipped too)."""
+        words: list[str] = []
+        index = end
+        if index < len(lower) and lower[index] in ("who", "that") and lower[index - 1] not in PRONOUNS:
+            # "the engineer who wrote the script forgot …": find the main verb after the relative clause
+            for probe in range(index + 2, min(len(lower), index + 9)):
+                if _predicate(" ".join(lower[probe:])) is not None:
+                    index = probe
+                    break
+        while index < len(lower) and lower[index] in AUXILIARIES - {
+            "had",
+            "has",
+            "was",
+            "were",
+            "is",
+            "did",
+            "does",
+        }:
+            index += 1
+        for word in lower[index:]:
+            if word in _CLAUSE_BREAK or word in {",", ".", "!", "?"}:
+                break
+            words.append(word)
+        return " ".join(words)
+
+    def _people(self, tokens: Sequence[str], lower: Sequence[str]) -> list[tuple[int, int, str]]:
+        """Spans ``[start, end)`` of individuals, with how to call them."""
+        found: list[tuple[int, int, str]] = []
+        index = 0
+        while index < len(tokens):
+            token, word = tokens[index], lower[index]
+            bare = word.removesuffix("'s").removesuffix("’s")
+            if token.startswith("@") and len(token) > 1:
+                found.append((index, index + 1, token.removesuffix("'s").removesuffix("’s")))
+            elif bare in self.people:
+                found.append((index, index + 1, token))
+            elif word in PRONOUNS:
+                found.append((index, index + 1, token))
+            elif word in PERSON_WORDS:
+                found.append((index, index + 1, token))
+            elif word in DETERMINERS:
+                span = self._person_noun(lower, index)
+                if span is not None:
+                    found.append((index, span, " ".join(tokens[index:span])))
+                    index = span
+                    continue
+            elif (width := self._team_member(lower, index)) or self._bare_subject(tokens, lower, index):
+                found.append((index, index + 1 + width, token))
+                index += 1 + width
+                continue
+            elif self._name(tokens, lower, index):
+                end = index + 1
+                while end < len(tokens) and self._surname(tokens, lower, end):
+                    end += 1
+                found.append((index, end, " ".join(tokens[index:end])))
+                index = end
+                continue
+            index += 1
+        return found
+
+    def _person_noun(self, lower: Sequence[str], index: int) -> int | None:
+        """``the (up to two words) engineer`` -> the end of the span, if it names a person."""
+        for width in (1, 2, 3):
+            probe = index + width
+            if probe >= len(lower):
+                return None
+            noun = lower[probe].removesuffix("'s").removesuffix("’s")
+            if noun in PERSON_NOUNS and all(w.isalpha() or w in MODIFIERS for w in lower[index + 1 : probe]):
+                end = probe + 1
+                if noun in MODIFIERS and end < len(lower) and lower[end].removesuffix("'s") in PERSON_NOUNS:
+                    end += 1  # "the on-call engineer"
+                if end + 1 < len(lower) and lower[end] in ("on", "in") and lower[end + 1] in ("call", "duty"):
+                    end += 2  # "the engineer on call"
+                return end
+            if not (lower[probe].isalpha() or lower[probe] in MODIFIERS):
+                return None
+        return None
+
+    def _team_member(self, lower: Sequence[str], index: int) -> int:
+        """ "Ruby from the platform team": whatever the word, a person; how many words follow the name."""
+        words = lower[index + 1 : index + 5]
+        if not lower[index].isalpha() or len(words) < 3 or words[0] not in ("from", "on", "in"):
+            return 0
+        if words[1] == "the" and len(words) == 4 and words[3] == "team":
+            return 4
+        return 3 if words[2] == "team" else 0
+
+    def _bare_subject(self, tokens: Sequence[str], lower: Sequence[str], index: int) -> bool:
+        """A lowercase name opening a clause ("bill accidentally force-pushed", "sky shouldn't have
+        merged"): only people forget, and only people are careless."""
+        word = lower[index]
+        if (
+            not word.isalpha()
+            or word in NOT_NAMES
+            or word in SYSTEMS
+            or word in DETERMINERS
+            or word in PRONOUNS
+        ):
+            return False
+        if index > 0 and lower[index - 1] not in (
+            ",",
+            ".",
+            ";",
+            ":",
+            "—",
+            "–",
+            "-",
+            "lol",
+            "ugh",
+            "tbh",
+            "so",
+        ):
+            return False
+        rest = " ".join(lower[index + 1 : index + 12])
+        return rest.split(" ", 1)[0] in CARELESS_ADVERBS or bool(_HUMAN_ONLY.match(rest))
+
+    def _name(self, tokens: Sequence[str], lower: Sequence[str], index: int) -> bool:
+        """A capitalised word that stands as a person's name: not a system, not a common word,
+        followed by what follows a subject (a verb, an adverb, 's, a surname)."""
+        token = tokens[index]
+        bare = lower[index].removesuffix("'s").removesuffix("’s")
+        if not token[:1].isupper() or token.isupper() or len(bare) < 2 or not bare.isalpha():
+            return False
+        if bare in SYSTEMS or bare in NOT_NAMES or bare in PERSON_NOUNS:
+            return False
+        if index > 0 and lower[index - 1] in {"the", "a", "an", "our", "their"}:
+            return False  # "the Terraform plan"
+        if token.endswith(("'s", "’s")):
+            return True
+        if index > 0 and lower[index - 1] not in (".", "!", "?", '"', "“", "(", ":", "—", "-"):
+            return True  # capitalised inside a sentence: a name (systems are listed above)
+        following = lower[index + 1] if index + 1 < len(lower) else ""
+        if self._surname(tokens, lower, index + 1):
+            return True
+        if following in AUXILIARIES or following in CARELESS_ADVERBS or following in ("ought", "who"):
+            return True
+        if _AUXILIARY_LIKE.match(following):
+            return True
+        return _looks_like_verb(following)
+
+    def _surname(self, tokens: Sequence[str], lower: Sequence[str], index: int) -> bool:
+        if index >= len(tokens):
+            return False
+        token = tokens[index]
+        bare = lower[index].removesuffix("'s").removesuffix("’s")
+        return (
+            token[:1].isupper() and not token.isupper() and bare.isalpha() and bare not in SYSTEMS | NOT_NAMES
+        )
+
+
+def _looks_like_verb(word: str) -> bool:
+    return bool(re.match(r"^[a-z\-]+ed$", word)) or word in {
+        "sent",
+        "built",
+        "left",
+        "spent",
+        "kept",
+        "lent",
+        "meant",
+        "dealt",
+        "felt",
+        "lost",
+        "cut",
+        "hit",
+        "let",
+        "shut",
+        "quit",
+        "split",
+        "upset",
+        "wrote",
+        "typed",
+        "pasted",
+        "deployed",
+        "pushed",
+        "merged",
+        "ran",
+        "broke",
+        "took",
+        "made",
+        "brought",
+        "forgot",
+        "did",
+        "was",
+        "is",
+        "had",
+        "has",
+        "went",
+        "got",
+        "put",
+        "set",
+        "gave",
+        "chose",
+        "misread",
+        "overlooked",
+        "knew",
+    }
+
+
+def _predicate(clause: str) -> str | None:
+    """What the words after a subject say about it, if it is blame."""
+    if not clause:
+        return None
+    adverb = clause.split(" ", 1)[0]
+    if adverb in CARELESS_ADVERBS:
+        return f"“{adverb}”"
+    if _HUMAN_ONLY.match(clause):
+        return "a failing attributed to them"
+    for part in re.split(r" (?:and|then|and then|before|or) ", clause):
+        part = re.sub(r"^(?:then|also|just|simply|again|later) ", "", part)
+        if _HUMAN_ONLY.match(part):
+            return "a failing attributed to them"
+        if _OMISSION.match(part):
+            return "an omission attributed to them"
+        if _JUDGED.match(part) or _DESTRUCTIVE.match(part):
+            return "a harmful action attributed to them"
+    careless = _CARELESS_PHRASE.search(clause)
+    if careless:
+        return f"“{careless.group(0)}”"
+    return None
+
+
+def _consequence(clause: str, lower: Sequence[str], end: int) -> str | None:
+    """A person acted (not noticed, fixed or received) and the clause judges what they used
+    ("the wrong host"), or the sentence goes on to the harm it did ("…, which flooded the logs")."""
+    verb = clause.split(" ", 1)[0] if clause else ""
+    if not verb or _INNOCENT_VERBS.match(verb) or not _looks_like_verb(verb):
+        return None
+    if _JUDGEMENT.search(clause):
+        return "a harmful action attributed to them"
+    rest = " ".join(lower[end:]).split(";", 1)[0]
+    if _HARM.search(rest.split(" ", 1)[1] if " " in rest else ""):
+        return "the harm their action did"
+    return None
+
+
+def is_blaming(sentence: str, people: Iterable[str] = ()) -> bool:
+    return Checker(people).sentence(sentence) is not None
