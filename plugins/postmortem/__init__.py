@@ -56,7 +56,8 @@ async def remind(tx: Tx, timer: Timer) -> None:
     """An action item came due (or is still overdue): its owner hears of it, and again later."""
     app = tx.app
     assert app is not None
-    row = (await tx.execute(select(action_items).where(action_items.c.id == timer.payload["item_id"]))).first()
+    query = select(action_items).where(action_items.c.id == timer.payload["item_id"])
+    row = (await tx.execute(query)).first()
     if row is None or row.status != store.OPEN:
         return
     today = app.clock.now().astimezone(app.tz).date().isoformat()
