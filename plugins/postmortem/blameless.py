@@ -29,10 +29,12 @@ def _words(text: str) -> frozenset[str]:
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z@\"“(])|\n+")
 
-PRONOUNS = {"he", "she"}
+PRONOUNS = {"he", "she", "i"}
 DETERMINERS = {"the", "a", "an", "our", "one", "another", "this", "that", "their", "whichever"}
 PERSON_NOUNS = _words(
     """
+    scientist researcher designer architect consultant specialist coordinator assistant officer executive
+    director cto ceo founder freelancer maintainer volunteer student trainee electrician
     admin administrator analyst author colleague committer contractor dba deployer dev developer
     employee engineer engineers hire human individual intern lead manager on-call on-caller oncall
     oncaller operator owner person programmer responder reviewer sre staffer sysadmin teammate
@@ -49,6 +51,7 @@ MODIFIERS = _words(
 )
 AUXILIARIES = _words(
     """
+    really certainly definitely allegedly reportedly
     actually again also apparently clearly did does evidently first had has have is just later
     obviously once probably repeatedly simply still then ultimately was were
     """
@@ -100,6 +103,8 @@ _HUMAN_ONLY = re.compile(
     r"|should(?:n['’]t| not| never)? have\b(?! to\b)|should(?:n['’]t)?['’]ve\b(?! to\b)"
     r"|ought(?:n['’]t| not)? to have\b"
     r"|(?:was|were) supposed to \w+(?: \w+){0,6}?,? (?:and|but) (?:didn['’]t|did not|never|forgot)\b"
+    r"|failed to (?!be\b|get\b|receive\b|reach\b)[a-z]+\b|silenced (?:it|them|the (?:page|alert|pager)s?)\b"
+    r"|went back to sleep\b|(?:unplugged|powered off|pulled the plug)\b"
     r"|hard-?coded\b|(?:commented|commenting) out\b|leaked\b|exposed (?:the |our )?(?:\w+ )?(?:credentials"
     r"|secrets?"
     r"|keys?|passwords?|tokens?|data)\b|committed (?:the |our )?(?:\w+ )?(?:credentials|secrets?|keys?"
@@ -119,9 +124,10 @@ _HUMAN_ONLY = re.compile(
     r"|(?:is|was) (?:to blame|at fault|the (?:cause|culprit))\b"
     r"|(?:is|was) responsible for (?:the |this |that )?(?:outage|incident|failure|breakage|downtime|data loss"
     r"|loss|mistake|error|problem|bug|mess)\b"
-    r"|(?:skipp|bypass)(?:ed|es)? (?:the |a |our |all |any )?(?:\w+ )?(?:reviews?|tests?|checks?|canary"
-    r"|approvals?"
-    r"|validation|checklist|process|procedure|runbook|staging)\b"
+    r"|(?:skip(?:ped|s)?|bypass(?:ed|es)?|circumvent(?:ed|s)?) (?:the |a |an |our |all |any |every )?"
+    r"(?:[\w\-]+ ){0,2}?(?:reviews?|tests?|checks?|canary|approvals?|dry[- ]?runs?|smoke tests?|qa|stages?"
+    r"|steps?|backups?|verification|pre-?flight|checklists?|rollout plan|sign-?off|validation|process"
+    r"|procedure|runbook|staging)\b"
     r"|(?:broke|crashed) (?!down\b|again\b|repeatedly\b|because\b|when\b|after\b|during\b|under\b|overnight\b"
     r"|twice\b|in\b|on\b|at\b|while\b|with\b|and\b|as\b|due\b)[a-z]"
     r"|(?:took down|brought down|knocked over|corrupted|wiped|trashed|nuked|took out)\b"
@@ -219,7 +225,7 @@ _CONSEQUENCE = re.compile(
     r"|\bwhich (?:caused|broke|took|brought|led)|\bin violation of|\bagainst (?:the )?(?:policy|process"
     r"|rules)"
     r"|\bwithout (?:approval|review|telling|asking|testing|checking|permission|a review|any review|warning"
-    r"|a ticket|a change request|a plan|a rollback plan|notice)"
+    r"|a ticket|a change request|a plan|a rollback plan|notice|a change ticket|sign-off|staging|running)"
     r"|\bby (?:mistake|accident)|\bduring (?:peak|the freeze|a freeze|the change freeze)"
     r"|, (?:blocking|flooding|filling|exposing|leaking|sending|enabling|disabling|expiring|overloading"
     r"|killing))"
@@ -229,7 +235,8 @@ _HARM = re.compile(
     r"\b(?:broke|breaking|took down|taking down|brought down|bringing down|wiped|wiping|deleted|deleting"
     r"|corrupted|corrupting|flooded|flooding|filled|filling|backed up|backing up|blocked|blocking|locked"
     r"|locking|expired|expiring|crashed|crashing|caused|causing|lost|losing|exposed|exposing|leaked|leaking"
-    r"|duplicated|duplicating|overloaded|overloading|knocked out|took out|sent \d+%|paged everyone|outage)\b"
+    r"|duplicated|duplicating|overloaded|overloading|knocked out|took out|sent \d+%|paged everyone|outage"
+    r"|bricked|bricking|inflated|routed .* to the sandbox|dropped our)\b"
 )
 _JUDGEMENT = re.compile(
     r"\b(?:wrong|broken|bad|buggy|faulty|untested|incorrect|invalid|unreviewed|malformed)\b"
@@ -246,12 +253,15 @@ _INNOCENT_VERBS = re.compile(
     r"|replaced|recovered|cleaned|mitigated|resolved|closed|opened|joined|followed|did|said|told)$"
 )
 _FAULT_WORDS = re.compile(r"\b(?:outage|incident|bug|mistake|error|failure|broken|bad|wrong|caus\w*|fault)\b")
+_DENIED = re.compile(r"(?:\bnot|n['’]t|\bnever|\bno longer|\brather than|\binstead of)\b[^.;]*$")
 _HUMAN_ERROR = re.compile(r"\b(?:human|operator|user|pilot|engineer|developer)['’]?s? error\b")
 _COUNTERFACTUAL = re.compile(r"\bif (?:only )?$")
 _CARELESS_PHRASE = re.compile(
     r"\b(?:by (?:mistake|accident)|in error|without (?:a |any )?(?:reading|checking|testing|reviewing|telling"
     r"|asking|consulting|notifying|waiting|thinking|looking|approval|review|permission|warning|verifying"
-    r"|confirming|a second pair of eyes|a rollback plan|a backup|a ticket|a second reviewer|a review))\b"
+    r"|confirming|a second pair of eyes|a rollback plan|a backup|a ticket|a second reviewer|a review|running"
+    r"|staging|a dry run|a where clause|a limit|a snapshot|a transaction|backing up|a change ticket"
+    r"|a change request|sign-off|telling anyone|asking anyone))\b"
     r"|\b(?:during|in the middle of) (?:the )?(?:peak|freeze|change freeze|code freeze|business hours)\b"
 )
 _AUXILIARY_LIKE = re.compile(
@@ -301,7 +311,8 @@ class Checker:
     def sentence(self, sentence: str) -> Finding | None:
         tokens = _TOKEN.findall(sentence)
         lower = [t.lower() for t in tokens]
-        if _HUMAN_ERROR.search(sentence.lower()):
+        said = _HUMAN_ERROR.search(sentence.lower())
+        if said and not _DENIED.search(sentence.lower()[: said.start()]):
             return Finding(sentence, "a person", "“human error” as a cause")
         for start, end, who in self._people(tokens, lower):
             before = " ".join(lower[max(0, start - 4) : start]) + " "
@@ -332,26 +343,37 @@ class Checker:
         return None
 
     def _clause(self, lower: Sequence[str], end: int) -> str:
-        """The words after a subject, up to the end of its clause, adverbs and auxiliaries skipped
-        (a relative clause such as "who wrote the script" is skipped too)."""
-        words: list[str] = []
+        """The words after a subject, up to the end of its clause, adverbs skipped.
+
+        What may stand between a subject and its verb is skipped too: an
+        appositive ("Kenji, our DBA, dropped …"), a place ("the contractor on
+        the DC floor unplugged …") and a relative clause ("the engineer who
+        wrote the script forgot …").
+        """
         index = end
+        if index + 2 < len(lower) and lower[index] == "," and lower[index + 1] in DETERMINERS | {"our", "my"}:
+            closing = next((i for i in range(index + 2, min(len(lower), index + 8)) if lower[i] == ","), None)
+            if closing is not None:
+                index = closing + 1
+        if (
+            index + 2 < len(lower)
+            and lower[index] in ("on", "in", "at", "from", "of")
+            and lower[index + 1] == "the"
+        ):
+            probe = index + 2
+            while probe < len(lower) and probe - index <= 5 and not _looks_like_verb(lower[probe]):
+                probe += 1
+            if probe < len(lower) and _looks_like_verb(lower[probe]):
+                index = probe
         if index < len(lower) and lower[index] in ("who", "that") and lower[index - 1] not in PRONOUNS:
-            # "the engineer who wrote the script forgot …": find the main verb after the relative clause
             for probe in range(index + 2, min(len(lower), index + 9)):
                 if _predicate(" ".join(lower[probe:])) is not None:
                     index = probe
                     break
-        while index < len(lower) and lower[index] in AUXILIARIES - {
-            "had",
-            "has",
-            "was",
-            "were",
-            "is",
-            "did",
-            "does",
-        }:
+        skippable = AUXILIARIES - {"had", "has", "was", "were", "is", "did", "does"}
+        while index < len(lower) and lower[index] in skippable:
             index += 1
+        words: list[str] = []
         for word in lower[index:]:
             if word in _CLAUSE_BREAK or word in {",", ".", "!", "?"}:
                 break
@@ -465,6 +487,8 @@ class Checker:
         if index > 0 and lower[index - 1] not in (".", "!", "?", '"', "“", "(", ":", "—", "-"):
             return True  # capitalised inside a sentence: a name (systems are listed above)
         following = lower[index + 1] if index + 1 < len(lower) else ""
+        if following == "," and index + 2 < len(lower) and lower[index + 2] in DETERMINERS | {"our", "my"}:
+            return True  # "Kenji, our DBA, …"
         if self._surname(tokens, lower, index + 1):
             return True
         if following in AUXILIARIES or following in CARELESS_ADVERBS or following in ("ought", "who"):
@@ -535,6 +559,11 @@ def _predicate(clause: str) -> str | None:
     """What the words after a subject say about it, if it is blame."""
     if not clause:
         return None
+    perfect = re.match(r"^(?:had|has|have|['’]d) (?!to\b|no\b|not\b|a\b|an\b|the\b)", clause)
+    if perfect:
+        found = _predicate(clause[perfect.end() :])
+        if found is not None:
+            return found
     adverb = clause.split(" ", 1)[0]
     if adverb in CARELESS_ADVERBS:
         return f"“{adverb}”"
