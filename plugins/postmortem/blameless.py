@@ -20,7 +20,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"`[^`]*`|@[\w.\-]+|[^\W\d_][\w\-]*(?:['’][a-z]{1,2}){0,2}|\d[\w:%.,]*|[.,;:!?()\"“”—–]")
+_TOKEN = re.compile(
+    r"`[^`]*`|@[\w.\-]+|\.[A-Za-z]\w*|[^\W\d_][\w\-]*(?:['’][a-z]{1,2}){0,2}|\d[\w:%.,]*|[.,;:!?()\"“”—–]"
+)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -33,6 +35,8 @@ PRONOUNS = {"he", "she", "i"}
 DETERMINERS = {"the", "a", "an", "our", "one", "another", "this", "that", "their", "whichever"}
 PERSON_NOUNS = _words(
     """
+    commander controller dispatcher teller clerk nurse doctor pharmacist agent rep representative cashier
+    driver courier supervisor physician accountant auditor lawyer pilot mechanic
     scientist researcher designer architect consultant specialist coordinator assistant officer executive
     director cto ceo founder freelancer maintainer volunteer student trainee electrician
     admin administrator analyst author colleague committer contractor dba deployer dev developer
@@ -105,6 +109,12 @@ _HUMAN_ONLY = re.compile(
     r"|(?:was|were) supposed to \w+(?: \w+){0,6}?,? (?:and|but) (?:didn['’]t|did not|never|forgot)\b"
     r"|failed to (?!be\b|get\b|receive\b|reach\b)[a-z]+\b|silenced (?:it|them|the (?:page|alert|pager)s?)\b"
     r"|went back to sleep\b|(?:unplugged|powered off|pulled the plug)\b"
+    r"|(?:overrode|overrides|overrode|disregarded|ignored) (?:the |a |an |our )?(?:[\w\-]+ )?(?:pause|lock"
+    r"|freeze"
+    r"|block|check|alert|alarm|warning|guard|policy|rule|limit)s?\b"
+    r"|chose not to\b|decided not to (?:follow|wait|test|check|escalate|tell)\b"
+    r"|(?:committed|pushed|uploaded|published|posted|pasted|shared) (?:the |a |an |our )?(?:[\w.\-]+ ){0,3}"
+    r"(?:to|in|on) (?:a |the )?public\b"
     r"|hard-?coded\b|(?:commented|commenting) out\b|leaked\b|exposed (?:the |our )?(?:\w+ )?(?:credentials"
     r"|secrets?"
     r"|keys?|passwords?|tokens?|data)\b|committed (?:the |our )?(?:\w+ )?(?:credentials|secrets?|keys?"
@@ -191,7 +201,8 @@ _POSSESSED_FAULT = re.compile(
     r" (?:broke|took down|brought down|caused|corrupted|crashed|deleted|dropped)\b)"
 )
 _BLAMING_BY = re.compile(
-    rf"(?:because of|due to|blame (?:it )?on|(?:the )?fault of|caused by|broken by|(?:{_FAULT_NOUNS}) on"
+    rf"(?:(?:sits|rests|lies|is) (?:squarely |entirely |solely )?with|(?:{_FAULT_NOUNS})(?: that)?"
+    rf"|because of|due to|blame (?:it )?on|(?:the )?fault of|caused by|broken by|(?:{_FAULT_NOUNS}) on"
     r"|(?:outage|incident|failure|this|that|it|blame) (?:is|was|lies|rests) (?:all |entirely )?(?:on|with)"
     r"|(?:error|mistake|errors|mistakes|typo|slip) (?:made )?by|introduced by|triggered by|deleted by"
     r"|dropped by)"
@@ -236,7 +247,8 @@ _HARM = re.compile(
     r"|corrupted|corrupting|flooded|flooding|filled|filling|backed up|backing up|blocked|blocking|locked"
     r"|locking|expired|expiring|crashed|crashing|caused|causing|lost|losing|exposed|exposing|leaked|leaking"
     r"|duplicated|duplicating|overloaded|overloading|knocked out|took out|sent \d+%|paged everyone|outage"
-    r"|bricked|bricking|inflated|routed .* to the sandbox|dropped our)\b"
+    r"|bricked|bricking|inflated|routed .* to the sandbox|dropped our|which is why|unavailable|spread"
+    r"|returned 5\d\ds?|charged \w+ twice)\b"
 )
 _JUDGEMENT = re.compile(
     r"\b(?:wrong|broken|bad|buggy|faulty|untested|incorrect|invalid|unreviewed|malformed)\b"
@@ -254,6 +266,14 @@ _INNOCENT_VERBS = re.compile(
 )
 _FAULT_WORDS = re.compile(r"\b(?:outage|incident|bug|mistake|error|failure|broken|bad|wrong|caus\w*|fault)\b")
 _DENIED = re.compile(r"(?:\bnot|n['’]t|\bnever|\bno longer|\brather than|\binstead of)\b[^.;]*$")
+_DENIED_AFTER = re.compile(r"^\s*(?:(?:is|was)\s+(?:not|never)|isn['’]t|wasn['’]t)\b")
+_FRAMED = re.compile(
+    r"\b(?:easy|tempting|unfair|wrong|unhelpful|pointless) to (?:say|blame|conclude|think)|\bone (?:could"
+    r"|might)"
+    r" (?:say|argue)|\brather than blam|\binstead of blam|\bnot (?:about|because of)|\bnobody (?:is"
+    r"|was) to blame"
+)
+_OWN_FAULT = re.compile(rf"\b(my|his|her) (?:own )?(?:{_FAULT_NOUNS})\b")
 _HUMAN_ERROR = re.compile(r"\b(?:human|operator|user|pilot|engineer|developer)['’]?s? error\b")
 _COUNTERFACTUAL = re.compile(r"\bif (?:only )?$")
 _CARELESS_PHRASE = re.compile(
@@ -311,10 +331,16 @@ class Checker:
     def sentence(self, sentence: str) -> Finding | None:
         tokens = _TOKEN.findall(sentence)
         lower = [t.lower() for t in tokens]
-        said = _HUMAN_ERROR.search(sentence.lower())
-        if said and not _DENIED.search(sentence.lower()[: said.start()]):
+        text = sentence.lower()
+        said = _HUMAN_ERROR.search(text)
+        if said and not _DENIED.search(text[: said.start()]) and not _DENIED_AFTER.match(text[said.end() :]):
             return Finding(sentence, "a person", "“human error” as a cause")
+        owned = _OWN_FAULT.search(text)
+        if owned and not _DENIED.search(text[: owned.start()]) and not _FRAMED.search(text[: owned.start()]):
+            return Finding(sentence, owned.group(1), "their mistake")
         for start, end, who in self._people(tokens, lower):
+            if _FRAMED.search(" ".join(lower[:start])):
+                continue  # "it would be easy to say the DBA made a mistake, but …": blame rejected
             before = " ".join(lower[max(0, start - 4) : start]) + " "
             after = " ".join(lower[end:])
             if _BLAMING_BY.search(before):
@@ -365,11 +391,17 @@ class Checker:
                 probe += 1
             if probe < len(lower) and _looks_like_verb(lower[probe]):
                 index = probe
+        if index + 1 < len(lower) and lower[index] == "," and lower[index + 1] == "who":
+            index += 1  # "… by Elena, who skipped the validation step": she is the relative clause's subject
         if index < len(lower) and lower[index] in ("who", "that") and lower[index - 1] not in PRONOUNS:
-            for probe in range(index + 2, min(len(lower), index + 9)):
-                if _predicate(" ".join(lower[probe:])) is not None:
-                    index = probe
-                    break
+            own = " ".join(lower[index + 1 :])
+            if _predicate(own) is None:  # "the engineer who wrote the script forgot …": the main verb
+                for probe in range(index + 2, min(len(lower), index + 9)):
+                    if _predicate(" ".join(lower[probe:])) is not None:
+                        index = probe
+                        break
+            else:
+                index += 1
         skippable = AUXILIARIES - {"had", "has", "was", "were", "is", "did", "does"}
         while index < len(lower) and lower[index] in skippable:
             index += 1
@@ -422,14 +454,15 @@ class Checker:
             if probe >= len(lower):
                 return None
             noun = lower[probe].removesuffix("'s").removesuffix("’s")
-            if noun in PERSON_NOUNS and all(w.isalpha() or w in MODIFIERS for w in lower[index + 1 : probe]):
+            between = lower[index + 1 : probe]
+            if noun in PERSON_NOUNS and all(w.replace("-", "").isalpha() or w in MODIFIERS for w in between):
                 end = probe + 1
                 if noun in MODIFIERS and end < len(lower) and lower[end].removesuffix("'s") in PERSON_NOUNS:
                     end += 1  # "the on-call engineer"
                 if end + 1 < len(lower) and lower[end] in ("on", "in") and lower[end + 1] in ("call", "duty"):
                     end += 2  # "the engineer on call"
                 return end
-            if not (lower[probe].isalpha() or lower[probe] in MODIFIERS):
+            if not (lower[probe].replace("-", "").isalpha() or lower[probe] in MODIFIERS):
                 return None
         return None
 

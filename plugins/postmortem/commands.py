@@ -11,7 +11,6 @@ from sqlalchemy import func, insert, select, update
 
 from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
 from chatops import events as event_log
-from chatops.clock import parse_duration
 from chatops.commands.declare import Command
 from chatops.hooks import PluginFailure
 from chatops.models.chat import User
@@ -266,18 +265,18 @@ async def publish(ctx: CommandContext, id: int | None, override: str | None) -> 
 
 
 def due_date(raw: str, ctx: CommandContext) -> date:
-    """``2026-04-01``, ``in 2w``, ``in 10d``: a day, never in the past."""
-    text = raw.strip().lower()
+    """``2026-04-01``, ``2w``, ``10d`` (or ``"in 2w"``): a day, never in the past."""
+    text = raw.strip().lower().removeprefix("in ").strip()
     today = ctx.now.astimezone(ctx.tz).date()
     try:
-        if text.startswith("in "):
-            amount = text[3:].strip()
-            weeks = re.fullmatch(r"(\d+)\s*w", amount)
-            found = today + (timedelta(weeks=int(weeks[1])) if weeks else parse_duration(amount))
+        relative = re.fullmatch(r"(\d{1,3})\s*([dw])", text)
+        if relative:
+            days = int(relative[1]) * (7 if relative[2] == "w" else 1)
+            found = today + timedelta(days=days)
         else:
             found = date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"not a date: {raw!r} (use 2026-04-01, in 10d or in 2w)") from None
+        raise ValueError(f"not a date: {raw!r} (use 2026-04-01, 10d or 2w)") from None
     if found < today:
         raise ValueError(f"{found.isoformat()} is in the past; action items are due in the future")
     return found
@@ -300,17 +299,17 @@ def _remind_at(ctx_tz: Any, due: date, at: str) -> datetime:
     "add",
     Arg("text", greedy=True, help="the specific change"),
     Option("--owner", owner, metavar="@person", help="who will do it (required)"),
-    Option("--due", due_date, metavar="DATE", help="when: 2026-04-01, in 10d, in 2w (required)"),
+    Option("--due", due_date, metavar="DATE", help="when: 2026-04-01, 10d or 2w (required)"),
     ID,
     help="add an action item to the incident",
-    example="!action add Alert when checkout p99 is above 2 s for 5 min --owner @alice --due in 2w",
+    example="!action add Alert when checkout p99 is above 2 s for 5 min --owner @alice --due 2w",
     permission=WRITE,
 )
 async def add(ctx: CommandContext, text: str, owner: User | None, due: date | None, id: int | None) -> None:
     if owner is None or due is None:
         raise UserError(
             "An action item needs an owner and a due date: "
-            "!action add <specific change> --owner @person --due <2026-04-01 | in 2w>"
+            "!action add <specific change> --owner @person --due <2026-04-01 | 2w>"
         )
     vague = rules.generic(text)
     if vague:

@@ -21,16 +21,24 @@ _CONCRETE = re.compile(
     r"\d|%|[`\"“]|\b[A-Z][a-z]+[A-Z]\w*\b|\b\w+[._/:-]\w+\b"  # numbers, quotes, CamelCase, names.with.dots
     r"|\b(?:when|if|above|below|before|after|every|each|within|per|for all|on every|instead of|so that|by)\b",
 )
+_VAGUE_OBJECT = re.compile(
+    r"\b(?:monitoring|alerting|communication|testing|tests|documentation|docs|process|processes|awareness"
+    r"|coverage|visibility|observability|quality|reliability|resilience|training|care|attention|vigilance)\b",
+    re.IGNORECASE,
+)
 MIN_WORDS = 5
+SPECIFIC_WORDS = 8  # a vague verb is fine when the rest names what changes, where
 
 
 def generic(text: str) -> str | None:
     """Why ``text`` is too generic to ship, or None when it is specific enough."""
     words = text.split()
-    if len(words) < MIN_WORDS and not _CONCRETE.search(text):
+    concrete = _CONCRETE.search(" ".join(words[1:]))
+    if len(words) < MIN_WORDS and not concrete:
         return f"“{text}” is too short to act on"
-    if _VAGUE_START.match(text) and not _CONCRETE.search(" ".join(words[1:])):
-        return f"“{text}” says what to get better at, not what to change"
+    if _VAGUE_START.match(text) and not concrete:
+        if len(words) < SPECIFIC_WORDS or _VAGUE_OBJECT.search(text):
+            return f"“{text}” says what to get better at, not what to change"
     return None
 
 

@@ -213,8 +213,8 @@ def chatops_commands() -> list[CommandGroup]:
 
 @hookimpl
 async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] | None:
-    if ctx.command.group != "incident" or "--id" not in ctx.command.option_index:
-        return None  # not a command about one incident
+    if not any(option is ID for option in ctx.command.options):
+        return None  # not a command about one incident (those take the incident plugin's --id)
     inc = await lookup.find(ctx)  # "which incident?" is the better answer than a refusal
     defs = definitions(ctx.app)
     async with ctx.app.db.read() as conn:

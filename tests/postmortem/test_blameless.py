@@ -44,7 +44,9 @@ def test_precision_and_recall_are_at_least_0_9(path: Path) -> None:
 
 
 def test_a_finding_names_the_person_and_suggests_the_system() -> None:
-    (finding,) = Checker().check("Checkout failed at 14:02. @dana forgot to renew the certificate. We rolled back.")
+    (finding,) = Checker().check(
+        "Checkout failed at 14:02. @dana forgot to renew the certificate. We rolled back."
+    )
     assert finding.who == "@dana" and finding.sentence == "@dana forgot to renew the certificate."
     assert "makes @dana the cause" in finding.suggestion and "Nothing required" in finding.suggestion
 
