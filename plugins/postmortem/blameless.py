@@ -136,7 +136,7 @@ _HUMAN_ONLY = re.compile(
     r"|loss|mistake|error|problem|bug|mess)\b"
     r"|(?:skip(?:ped|s)?|bypass(?:ed|es)?|circumvent(?:ed|s)?) (?:the |a |an |our |all |any |every )?"
     r"(?:[\w\-]+ ){0,2}?(?:reviews?|tests?|checks?|canary|approvals?|dry[- ]?runs?|smoke tests?|qa|stages?"
-    r"|steps?|backups?|verification|pre-?flight|checklists?|rollout plan|sign-?off|validation|process"
+    r"|steps?|backups?|verification|pre-?flight|checklists?|rollout plan|sign-?off|validation|process|suites?"
     r"|procedure|runbook|staging)\b"
     r"|(?:broke|crashed) (?!down\b|again\b|repeatedly\b|because\b|when\b|after\b|during\b|under\b|overnight\b"
     r"|twice\b|in\b|on\b|at\b|while\b|with\b|and\b|as\b|due\b)[a-z]"
@@ -201,7 +201,7 @@ _POSSESSED_FAULT = re.compile(
     r" (?:broke|took down|brought down|caused|corrupted|crashed|deleted|dropped)\b)"
 )
 _BLAMING_BY = re.compile(
-    rf"(?:(?:sits|rests|lies|is) (?:squarely |entirely |solely )?with|(?:{_FAULT_NOUNS})(?: that)?"
+    rf"(?:(?:sits|rests|lies|is) (?:squarely |entirely |solely )?with|(?:comes|came|boils|boiled|is|was) down to|(?:{_FAULT_NOUNS})(?: that)?"
     rf"|because of|due to|blame (?:it )?on|(?:the )?fault of|caused by|broken by|(?:{_FAULT_NOUNS}) on"
     r"|(?:outage|incident|failure|this|that|it|blame) (?:is|was|lies|rests) (?:all |entirely )?(?:on|with)"
     r"|(?:error|mistake|errors|mistakes|typo|slip) (?:made )?by|introduced by|triggered by|deleted by"
@@ -214,7 +214,7 @@ _PASSIVE_BY = re.compile(
     r"\b(?:was|were|been|got|is|are) (?:(?:accidentally|mistakenly|also|then|just|later|apparently"
     r"|repeatedly|again|carelessly|quietly|manually) )?(?P<verb>[a-z\-]+)(?: (?:down|out|over|up|through"
     r"|in))?"
-    r"(?: \w+)? by $"
+    r"(?: [\w\-]+){0,4}? by $"
 )
 _HARMFUL_ACTS = re.compile(
     r"^(?:overlooked|ignored|missed|broken|deleted|dropped|purged|wiped|corrupted|misconfigured|disabled|shut"
@@ -267,11 +267,10 @@ _INNOCENT_VERBS = re.compile(
 _FAULT_WORDS = re.compile(r"\b(?:outage|incident|bug|mistake|error|failure|broken|bad|wrong|caus\w*|fault)\b")
 _DENIED = re.compile(r"(?:\bnot|n['’]t|\bnever|\bno longer|\brather than|\binstead of)\b[^.;]*$")
 _DENIED_AFTER = re.compile(r"^\s*(?:(?:is|was)\s+(?:not|never)|isn['’]t|wasn['’]t)\b")
-_FRAMED = re.compile(
-    r"\b(?:easy|tempting|unfair|wrong|unhelpful|pointless) to (?:say|blame|conclude|think)|\bone (?:could"
-    r"|might)"
-    r" (?:say|argue)|\brather than blam|\binstead of blam|\bnot (?:about|because of)|\bnobody (?:is"
-    r"|was) to blame"
+_FRAMED = re.compile(  # blame mentioned to be set aside
+    r"\b(?:easy|tempting|unfair|wrong|unhelpful|pointless) to (?:say|blame|conclude|think)"
+    r"|\bone (?:could|might) (?:say|argue)|\brather than blam|\binstead of blam|\bnot (?:about|because of)"
+    r"|\bnobody (?:is|was) to blame|^(?:saying|claiming|arguing|suggesting|to say)\b|\bblaming\b"
 )
 _OWN_FAULT = re.compile(rf"\b(my|his|her) (?:own )?(?:{_FAULT_NOUNS})\b")
 _HUMAN_ERROR = re.compile(r"\b(?:human|operator|user|pilot|engineer|developer)['’]?s? error\b")
@@ -342,10 +341,11 @@ class Checker:
             if _FRAMED.search(" ".join(lower[:start])):
                 continue  # "it would be easy to say the DBA made a mistake, but …": blame rejected
             before = " ".join(lower[max(0, start - 4) : start]) + " "
+            wider = " ".join(lower[max(0, start - 9) : start]) + " "
             after = " ".join(lower[end:])
             if _BLAMING_BY.search(before):
                 return Finding(sentence, who, "the cause")
-            passive = _PASSIVE_BY.search(before)
+            passive = _PASSIVE_BY.search(wider)
             if passive and not _GOOD_ACTS.match(passive["verb"]):
                 subject = " ".join(lower[:start])
                 if (
@@ -393,6 +393,9 @@ class Checker:
                 index = probe
         if index + 1 < len(lower) and lower[index] == "," and lower[index + 1] == "who":
             index += 1  # "… by Elena, who skipped the validation step": she is the relative clause's subject
+        if index < len(lower) and lower[index].endswith("ing") and lower[index] not in ("during", "nothing"):
+            lower = list(lower)
+            lower.insert(index, "who")  # "the engineer restoring the snapshot picked …"
         if index < len(lower) and lower[index] in ("who", "that") and lower[index - 1] not in PRONOUNS:
             own = " ".join(lower[index + 1 :])
             if _predicate(own) is None:  # "the engineer who wrote the script forgot …": the main verb
@@ -459,7 +462,11 @@ class Checker:
                 end = probe + 1
                 if noun in MODIFIERS and end < len(lower) and lower[end].removesuffix("'s") in PERSON_NOUNS:
                     end += 1  # "the on-call engineer"
-                if end + 1 < len(lower) and lower[end] in ("on", "in") and lower[end + 1] in ("call", "duty"):
+                if (
+                    end + 1 < len(lower)
+                    and lower[end] in ("on", "in")
+                    and lower[end + 1] in ("call", "duty", "shift", "rotation", "watch", "site")
+                ):
                     end += 2  # "the engineer on call"
                 return end
             if not (lower[probe].replace("-", "").isalpha() or lower[probe] in MODIFIERS):
