@@ -13,7 +13,8 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
@@ -25,6 +26,7 @@ from chatops.app import App
 from chatops.clock import FakeClock
 from chatops.commands.registry import CommandConflict
 from chatops.config import Config, ConfigError, load_config
+from chatops.context import UserError
 from chatops.hooks import PluginConflict
 from chatops.storage.db import DatabaseURLError, redact
 from chatops.timefmt import iso_utc
@@ -73,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--url", metavar="URL", help="HTTP mode: this server's public URL, e.g. https://ops.example.org"
     )
     slack.add_argument("--name", default="chatops", help="the app's name in Slack")
+    report = sub.add_parser("report", help="a report from a plugin: incidents, actions, …")
+    report.add_argument("name", help="which report (chatops report list shows them)")
+    report.add_argument("--since", metavar="DATE", help="from this day on (2026-01-01)")
+    report.add_argument("--format", choices=["md", "json", "html"], default="md")
+    report.add_argument("--out", metavar="DIR", help="write the report (and any charts) into DIR")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations (back up first)")
     for child in sub.choices.values():
@@ -241,6 +248,42 @@ async def cmd_export(args: argparse.Namespace) -> int:
     return await _with_app(args, work, transports={})
 
 
+async def cmd_report(args: argparse.Namespace) -> int:
+    since: datetime | None = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise CliError(f"--since {args.since!r} is not a date; use e.g. 2026-01-01") from None
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+
+    async def work(app: App) -> int:
+        makers: dict[str, Any] = {}
+        for part in await app.hooks.call("chatops_reports", app=app):
+            makers.update(part)
+        if args.name == "list" or args.name not in makers:
+            known = ", ".join(sorted(makers)) or "none (no plugin offers one)"
+            if args.name != "list":
+                raise CliError(f"no report {args.name!r}; reports: {known}")
+            print(f"Reports: {known}")
+            return 0
+        out = Path(args.out) if args.out else None
+        try:
+            text = await makers[args.name](app, since, args.format, out)
+        except UserError as exc:
+            raise CliError(str(exc)) from None
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            path = out / f"{args.name}.{args.format}"
+            await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+            print(f"Wrote {path}")
+        return 0
+
+    return await _with_app(args, work, transports={})
+
+
 async def cmd_db(args: argparse.Namespace) -> int:
     async def work(app: App) -> int:
         await app.upgrade_database()
@@ -281,6 +324,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = 
     "check-config": cmd_check_config,
     "plugins": cmd_plugins,
     "export": cmd_export,
+    "report": cmd_report,
     "db": cmd_db,
     "slack": cmd_slack,
 }

@@ -215,3 +215,16 @@ async def chatops_postmortem_publish(app: App, incident_ref: str, documents: dic
     document (a path, a URL) or None.  A publisher that fails is reported
     in the room and does not stop the others.
     """
+
+
+# --- reports (``chatops report <name>``) ---
+
+
+@hookspec
+def chatops_reports(app: App) -> dict[str, Any] | None:
+    """Reports a plugin offers: ``{name: async make(app, since, format, out_dir) -> str}``.
+
+    ``since`` is an aware datetime or None, ``format`` one of ``md``, ``json``,
+    ``html``; ``out_dir`` (or None) is where extra files such as charts may go.
+    The returned text is the report.  Collected.
+    """

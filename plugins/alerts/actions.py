@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
+from chatops import events as event_log
 from chatops.batching import Batcher
 from chatops.models.chat import User, transport_of
 from chatops.state import per_app
@@ -291,13 +292,22 @@ async def link(tx: Tx, group: dict[str, Any], incident_id: int, by: User) -> Non
     page = await paging.get(tx, group["page_id"]) if group["page_id"] else None
     if page is not None:
         await paging.link_incident(tx, page, incident_id)
-    linked = {**group, "incident_id": incident_id}
     text = (
         f"Alert group {render.ref(group['id'])} linked: {group['title']} "
         f"({group['firing']} firing; impact began {group['started_at']:%H:%M} UTC, "
         f"detected {group['detected_at']:%H:%M} UTC)"
     )
-    await record(tx, linked, AlertGroupLinked, text, by.id)
+    await event_log.record(
+        tx,
+        AlertGroupLinked(
+            stream=f"incident:{incident_id}",
+            at=app.clock.now(),
+            actor=by.id,
+            group_id=group["id"],
+            text=text,
+            group_key=group["group_key"],
+        ),
+    )
     refresher = refresher_of(app)
     tx.after_commit(lambda: refresher.show({group["id"]}))
 

@@ -30,6 +30,7 @@ class AlertGroupResolved(AlertEvent):
 
 class AlertGroupLinked(AlertEvent):
     kind = "alert_group_linked"
+    group_key: str | None = None  # how alerts are grouped: incidents sharing it recur
 
 
 class SilenceCreated(DomainEvent):

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 
 MEASURES = ("mttd", "mtta", "mttm", "mttr")
 PERIODS = ("week", "month", "quarter")
@@ -128,7 +129,7 @@ def recurrences(items: Sequence[Milestones], within_days: int) -> list[Recurrenc
     for (kind, value), group in sorted(seen.items()):
         group.sort(key=lambda m: (m.detected_at, m.incident_id))
         linked: set[int] = set()
-        for a, b in zip(group, group[1:], strict=False):
+        for a, b in pairwise(group):
             if (b.detected_at - a.detected_at).total_seconds() <= within_days * 86400:
                 linked |= {a.incident_id, b.incident_id}
         if linked:

@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from chatops.state import per_app
+from chatops.storage.upsert import upsert
 from chatops_plugins.oncall import handoff
 from chatops_plugins.oncall.config import IcalSource, OncallConfig, duration, zone
 from chatops_plugins.oncall.imported import CalendarError, Directory, parse
@@ -106,13 +106,8 @@ async def _fetch(app: App, schedule: str, layer: str, source: IcalSource) -> tup
 
 async def _store(tx: Tx, schedule: str, layer: str, values: dict[str, Any]) -> None:
     """Insert or update the layer's row (``values`` without shifts keeps the good copy)."""
-    upsert = (
-        postgresql.insert(calendars) if tx.conn.dialect.name == "postgresql" else sqlite.insert(calendars)
-    )
     row = {"shifts": [], "unmatched": [], **values, "schedule": schedule, "layer": layer}
-    await tx.execute(
-        upsert.values(**row).on_conflict_do_update(index_elements=["schedule", "layer"], set_=values)
-    )
+    await upsert(tx, calendars, row, ("schedule", "layer"), values)
 
 
 async def refresh(app: App, schedule: str, layer: str, source: IcalSource) -> str | None:

@@ -201,7 +201,8 @@ _POSSESSED_FAULT = re.compile(
     r" (?:broke|took down|brought down|caused|corrupted|crashed|deleted|dropped)\b)"
 )
 _BLAMING_BY = re.compile(
-    rf"(?:(?:sits|rests|lies|is) (?:squarely |entirely |solely )?with|(?:comes|came|boils|boiled|is|was) down to|(?:{_FAULT_NOUNS})(?: that)?"
+    rf"(?:(?:sits|rests|lies|is) (?:squarely |entirely |solely )?with|(?:comes|came|boils|boiled|is"
+    rf"|was) down to|(?:{_FAULT_NOUNS})(?: that)?"
     rf"|because of|due to|blame (?:it )?on|(?:the )?fault of|caused by|broken by|(?:{_FAULT_NOUNS}) on"
     r"|(?:outage|incident|failure|this|that|it|blame) (?:is|was|lies|rests) (?:all |entirely )?(?:on|with)"
     r"|(?:error|mistake|errors|mistakes|typo|slip) (?:made )?by|introduced by|triggered by|deleted by"

@@ -17,6 +17,7 @@ from chatops.storage.tables import events
 from chatops.storage.tables import metadata as core_metadata
 from chatops_plugins.alerts.tables import metadata as alerts_metadata
 from chatops_plugins.incident.tables import metadata as incident_metadata
+from chatops_plugins.metrics.tables import metadata as metrics_metadata
 from chatops_plugins.oncall.tables import metadata as oncall_metadata
 from chatops_plugins.postmortem.tables import metadata as postmortem_metadata
 
@@ -34,7 +35,14 @@ async def app(any_db_url: str) -> Any:
 
 async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
     combined = MetaData()
-    for source in (core_metadata, incident_metadata, oncall_metadata, alerts_metadata, postmortem_metadata):
+    for source in (
+        core_metadata,
+        incident_metadata,
+        oncall_metadata,
+        alerts_metadata,
+        postmortem_metadata,
+        metrics_metadata,
+    ):
         for table in source.tables.values():
             table.to_metadata(combined)
 
