@@ -64,6 +64,13 @@ async def label(tx: Tx, incident_id: int, kind: str, value: str, detected_s: int
 
 
 async def _earliest(tx: Tx, incident_id: int, column: str, at: datetime) -> None:
+    """Keep the first time ``column`` happened (the page may come before its declaration's own row)."""
+    exists = await tx.execute(select(milestones.c.incident_id).where(milestones.c.incident_id == incident_id))
+    if exists.first() is None:
+        incident = await incidents.get(tx, incident_id)
+        if incident is None:
+            return
+        await sync(tx, incident)
     target = milestones.c[column]
     await tx.execute(
         update(milestones)
