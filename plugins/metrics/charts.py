@@ -32,21 +32,25 @@ def draw(report: Report, means: dict[str, dict[str, float]], out: Path) -> list[
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axes.set_title("Incidents per month by severity")
     axes.set_ylabel("incidents")
-    axes.legend()
+    if severities:
+        axes.legend()
     figure.autofmt_xdate()
     for suffix in ("png", "svg"):
         figure.savefig(out / f"frequency.{suffix}")
         written.append(f"frequency.{suffix}")
     plt.close(figure)
     figure, axes = plt.subplots(figsize=(8, 4))
+    plotted = False
     for name in MEASURES:
         series = means.get(name, {})
         if series:
+            plotted = True
             keys = sorted(series)
             axes.plot(keys, [series[k] / 60 for k in keys], marker="o", label=name.upper())
     axes.set_title("Monthly mean time to detect, acknowledge, mitigate, resolve")
     axes.set_ylabel("minutes")
-    axes.legend()
+    if plotted:
+        axes.legend()
     figure.autofmt_xdate()
     for suffix in ("png", "svg"):
         figure.savefig(out / f"mttx.{suffix}")

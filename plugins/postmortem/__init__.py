@@ -20,7 +20,7 @@ from chatops import hookimpl
 from chatops.clock import parse_duration
 from chatops.models.chat import User
 from chatops.scheduler import Timer, TimerHandler
-from chatops_plugins.postmortem import store
+from chatops_plugins.postmortem import report, store
 from chatops_plugins.postmortem.commands import COMMANDS, REMIND
 from chatops_plugins.postmortem.config import PostmortemConfig
 from chatops_plugins.postmortem.publish import chatops_postmortem_publish
@@ -45,6 +45,11 @@ def chatops_commands() -> list[Any]:
 @hookimpl
 def chatops_migration_locations() -> list[str]:
     return [str(Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def chatops_reports(app: Any) -> dict[str, Any]:
+    return {"actions": report.actions_report}
 
 
 @hookimpl
