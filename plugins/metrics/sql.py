@@ -40,26 +40,16 @@ async def report(conn: Any, since: datetime | None = None, recur_within_days: in
         columns.append(func.count().filter(valid).label(f"{name}_n"))
         columns.append(func.avg(case((valid, end - start))).label(f"{name}_avg"))
     totals = (await conn.execute(select(*columns).where(_since(since)))).one()
-    by_severity = {
-        row.severity: row.n
-        for row in await conn.execute(
-            select(milestones.c.severity, func.count().label("n"))
-            .where(impacting)
-            .group_by(milestones.c.severity)
-        )
-    }
-    frequency: dict[str, dict[str, dict[int, int]]] = {}
-    for period in PERIODS:
-        column = milestones.c[period]
-        query = (
-            select(column.label("bucket"), milestones.c.severity, func.count().label("n"))
-            .where(impacting)
-            .group_by(column, milestones.c.severity)
-        )
-        buckets: dict[str, dict[int, int]] = defaultdict(dict)
-        for row in await conn.execute(query):
-            buckets[row.bucket][row.severity] = row.n
-        frequency[period] = dict(buckets)
+    # One scan for every period: group by all three and the severity, then fold the few hundred rows.
+    keys = (milestones.c.week, milestones.c.month, milestones.c.quarter, milestones.c.severity)
+    grouped = select(*keys, func.count()).where(impacting).group_by(*keys)
+    by_severity: dict[int, int] = defaultdict(int)
+    folded: dict[str, dict[str, dict[int, int]]] = {p: defaultdict(lambda: defaultdict(int)) for p in PERIODS}
+    for week, month, quarter, severity, count in await conn.execute(grouped):
+        by_severity[severity] += count
+        for period, name in zip(PERIODS, (week, month, quarter), strict=True):
+            folded[period][name][severity] += count
+    frequency = {p: {b: dict(s) for b, s in buckets.items()} for p, buckets in folded.items()}
     figures = {
         name: Figure(
             getattr(totals, f"{name}_n"),
@@ -70,7 +60,7 @@ async def report(conn: Any, since: datetime | None = None, recur_within_days: in
     return Report(
         incidents=totals.incidents,
         near_misses=totals.near_misses,
-        by_severity=by_severity,
+        by_severity=dict(by_severity),
         figures=figures,
         frequency=frequency,
         recurrences=await recurrences(conn, since, recur_within_days),
