@@ -27,7 +27,14 @@ def chatops(
 def test_the_readme_first_incident_runs_to_the_end_and_exports(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'chatops.db'}"
     run = chatops(
-        "shell", "--db", db, "--script", str(FIRST_INCIDENT), "--fake-clock", "2026-03-02T14:00:00Z"
+        "shell",
+        "--db",
+        db,
+        "--script",
+        str(FIRST_INCIDENT),
+        "--fake-clock",
+        "2026-03-02T14:00:00Z",
+        cwd=tmp_path,  # the postmortem is written to ./postmortems
     )
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
@@ -43,6 +50,21 @@ def test_the_readme_first_incident_runs_to_the_end_and_exports(tmp_path: Path) -
     )
     assert "[inc-1-checkout-api-errors] chatops: INC-1 is resolved. Thank you all." in lines
     assert "Traceback" not in run.stdout + run.stderr
+    assert lines[-1] == (
+        "[inc-1-checkout-api-errors] chatops: INC-1 postmortem published: "
+        "postmortems/INC-1-postmortem.md, postmortems/INC-1-postmortem.html"
+    )
+    postmortem = (tmp_path / "postmortems" / "INC-1-postmortem.md").read_text()
+    assert "| Durations | time to detect 5 min, to mitigate 31 min, to resolve 1 h 1 min |" in postmortem
+    assert "- **2026-03-02 14:31 UTC** @alice — identified → mitigated: rolled back to 1233\n" in postmortem
+    assert (
+        "3. How was that possible? Nothing checks pool size against the connection count before a deploy."
+        in (postmortem)
+    )
+    assert (
+        "| AI-2 | Check pool size against connection count in the deploy pipeline | alice | 2026-04-01 | open |"
+        in (postmortem)
+    )
 
     export = chatops("export", "--db", db)
     assert export.returncode == 0, export.stderr
