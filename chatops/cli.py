@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -255,9 +255,11 @@ async def cmd_report(args: argparse.Namespace) -> int:
             since = datetime.fromisoformat(args.since)
         except ValueError:
             raise CliError(f"--since {args.since!r} is not a date; use e.g. 2026-01-01") from None
-        since = since if since.tzinfo else since.replace(tzinfo=UTC)
 
     async def work(app: App) -> int:
+        nonlocal since
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=app.tz)  # a day in the app's timezone, as in chat
         makers: dict[str, Any] = {}
         for part in await app.hooks.call("chatops_reports", app=app):
             makers.update(part)

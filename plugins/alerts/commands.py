@@ -31,7 +31,7 @@ alert = CommandGroup("alert", help="act on an alert group (A-3)")
 
 def group_id(raw: str, ctx: CommandContext) -> int:
     text = raw.strip().upper().removeprefix("A-")
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 9:
         raise ValueError(f"{raw!r} is not an alert group (use A-3 or 3)")
     return int(text)
 

@@ -15,8 +15,11 @@ class _Snapshot:
         self.report, self.open_count = report, open_count
 
     def collect(self) -> Iterator[Metric]:
-        incidents = CounterMetricFamily(
-            "chatops_incidents", "Customer-impacting incidents declared, by severity", labels=["severity"]
+        # A gauge: an incident whose severity changes moves between series (a counter would "reset").
+        incidents = GaugeMetricFamily(
+            "chatops_incidents",
+            "Customer-impacting incidents declared, by current severity",
+            labels=["severity"],
         )
         for severity, count in sorted(self.report.by_severity.items()):
             incidents.add_metric([str(severity)], count)

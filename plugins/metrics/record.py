@@ -101,6 +101,10 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
         await _earliest(tx, incident_id, "paged_s", event.at)
     elif kind == "page_acknowledged":
         await _earliest(tx, incident_id, "acked_s", event.at)
+    elif kind == "page_linked":  # a page from before the declaration (an alert's)
+        await _earliest(tx, incident_id, "paged_s", datetime.fromisoformat(str(data["paged_at"])))
+        if data.get("acked_at"):
+            await _earliest(tx, incident_id, "acked_s", datetime.fromisoformat(str(data["acked_at"])))
     elif kind == "alert_group_linked":
         await label(tx, incident_id, "alert", str(data.get("group_key") or f"group {data['group_id']}"))
 

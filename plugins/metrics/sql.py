@@ -28,7 +28,8 @@ def _since(since: datetime | None) -> ColumnElement[bool]:
     return milestones.c.detected_s >= int(since.timestamp()) if since else literal(True)
 
 
-async def report(conn: Any, since: datetime | None = None, recur_within_days: int = 30) -> Report:
+async def report(conn: Any, since: datetime | None = None, recur_within_days: int | None = 30) -> Report:
+    """The report; ``recur_within_days`` None skips recurrences (a self-join a scrape does not need)."""
     impacting = and_(milestones.c.near_miss.is_(False), _since(since))
     columns: list[Any] = [
         func.count().filter(milestones.c.near_miss.is_(False)).label("incidents"),
@@ -63,7 +64,7 @@ async def report(conn: Any, since: datetime | None = None, recur_within_days: in
         by_severity=dict(by_severity),
         figures=figures,
         frequency=frequency,
-        recurrences=await recurrences(conn, since, recur_within_days),
+        recurrences=await recurrences(conn, since, recur_within_days) if recur_within_days else [],
     )
 
 

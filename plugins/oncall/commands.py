@@ -258,7 +258,7 @@ async def override(ctx: CommandContext, schedule: str, person: str, start: str, 
 
 def _swap_id(raw: str, ctx: CommandContext) -> int:
     text = raw.strip().upper().removeprefix("S-")
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 9:
         raise ValueError(f"{raw!r} is not a swap (use S-3 or 3)")
     return int(text)
 
@@ -382,7 +382,7 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
 
 def _page_id(raw: str, ctx: CommandContext) -> int:
     text = raw.strip().upper().removeprefix("P-")
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 9:
         raise ValueError(f"{raw!r} is not a page (use P-17 or 17)")
     return int(text)
 

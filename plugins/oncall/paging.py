@@ -366,9 +366,31 @@ async def acknowledge(tx: Tx, page: Page, person: str, by: User) -> Page:
     return await _reload(tx, page.id)
 
 
+class PageLinked(PageEvent):
+    kind = "page_linked"
+    paged_at: datetime
+    acked_at: datetime | None = None
+
+
 async def link_incident(tx: Tx, page: Page, incident_id: int) -> None:
-    """The page belongs to an incident now (declared from what it paged about)."""
+    """The page belongs to an incident now (declared from what it paged about); the incident's
+    timeline says when it paged and was acknowledged, so its time to acknowledge counts."""
+    app = tx.app
+    assert app is not None
     await tx.execute(update(pages).where(pages.c.id == page.id).values(incident_id=incident_id))
+    text = f"{page.ref} (paged before the declaration) linked"
+    await event_log.record(
+        tx,
+        PageLinked(
+            stream=stream_of(incident_id),
+            at=app.clock.now(),
+            actor="oncall",
+            page_id=page.id,
+            text=text,
+            paged_at=page.created_at,
+            acked_at=page.acked_at,
+        ),
+    )
 
 
 async def stop(tx: Tx, page: Page, reason: str, actor: str) -> Page:

@@ -10,6 +10,7 @@ rendered documents.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from chatops.clock import parse_duration
 from chatops.models.chat import User
 from chatops.scheduler import Timer, TimerHandler
 from chatops_plugins.postmortem import report, store
-from chatops_plugins.postmortem.commands import COMMANDS, REMIND
+from chatops_plugins.postmortem.commands import COMMANDS, REMIND, remind_at
 from chatops_plugins.postmortem.config import PostmortemConfig
 from chatops_plugins.postmortem.publish import chatops_postmortem_publish
 from chatops_plugins.postmortem.tables import action_items
@@ -75,10 +76,12 @@ async def remind(tx: Tx, timer: Timer) -> None:
     if owner.transport in app.transports:
         await tx.send_direct(owner, text)
     settings: PostmortemConfig = app.section("postmortem")
+    every = max(1, parse_duration(settings.remind_every).days)
+    next_day = app.clock.now().astimezone(app.tz).date() + timedelta(days=every)
     await app.scheduler.schedule(
         tx,
         kind=REMIND,
         key=timer.key,
-        due_at=app.clock.now() + parse_duration(settings.remind_every),
+        due_at=remind_at(app.tz, next_day, settings.remind_at),  # the same local time, DST or not
         payload=timer.payload,
     )

@@ -248,7 +248,8 @@ _HARM = re.compile(
     r"|corrupted|corrupting|flooded|flooding|filled|filling|backed up|backing up|blocked|blocking|locked"
     r"|locking|expired|expiring|crashed|crashing|caused|causing|lost|losing|exposed|exposing|leaked|leaking"
     r"|duplicated|duplicating|overloaded|overloading|knocked out|took out|sent \d+%|paged everyone|outage"
-    r"|bricked|bricking|inflated|routed .* to the sandbox|dropped our|which is why|unavailable|spread"
+    r"|bricked|bricking|inflated|routed (?:\S+ ){0,8}?to the sandbox|dropped our|which is why|unavailable"
+    r"|spread"
     r"|returned 5\d\ds?|charged \w+ twice)\b"
 )
 _JUDGEMENT = re.compile(
@@ -296,6 +297,9 @@ _CLAUSE_BREAK = _words(
 )
 
 
+MAX_SENTENCE = 600  # characters of one sentence that are read: prose, not a pasted log
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     sentence: str
@@ -331,12 +335,18 @@ class Checker:
     def sentence(self, sentence: str) -> Finding | None:
         tokens = _TOKEN.findall(sentence)
         lower = [t.lower() for t in tokens]
+        sentence = sentence[:MAX_SENTENCE]
         text = sentence.lower()
         said = _HUMAN_ERROR.search(text)
-        if said and not _DENIED.search(text[: said.start()]) and not _DENIED_AFTER.match(text[said.end() :]):
+        if (
+            said
+            and not _DENIED.search(text[max(0, said.start() - 120) : said.start()])
+            and not _DENIED_AFTER.match(text[said.end() :])
+        ):
             return Finding(sentence, "a person", "“human error” as a cause")
         owned = _OWN_FAULT.search(text)
-        if owned and not _DENIED.search(text[: owned.start()]) and not _FRAMED.search(text[: owned.start()]):
+        window = text[max(0, owned.start() - 120) : owned.start()] if owned else ""
+        if owned and not _DENIED.search(window) and not _FRAMED.search(window):
             return Finding(sentence, owned.group(1), "their mistake")
         for start, end, who in self._people(tokens, lower):
             if _FRAMED.search(" ".join(lower[:start])):
@@ -596,15 +606,21 @@ def _looks_like_verb(word: str) -> bool:
     }
 
 
+_PERFECT = re.compile(r"^(?:(?:had|has|have|['’]d) )+(?!to\b|no\b|not\b|a\b|an\b|the\b)")
+
+
 def _predicate(clause: str) -> str | None:
-    """What the words after a subject say about it, if it is blame."""
+    """What the words after a subject say about it, if it is blame ("had forgotten" as "forgotten")."""
     if not clause:
         return None
-    perfect = re.match(r"^(?:had|has|have|['’]d) (?!to\b|no\b|not\b|a\b|an\b|the\b)", clause)
-    if perfect:
-        found = _predicate(clause[perfect.end() :])
-        if found is not None:
-            return found
+    found = _predicate_once(clause)
+    perfect = _PERFECT.match(clause)
+    if found is None and perfect:
+        found = _predicate_once(clause[perfect.end() :])
+    return found
+
+
+def _predicate_once(clause: str) -> str | None:
     adverb = clause.split(" ", 1)[0]
     if adverb in CARELESS_ADVERBS:
         return f"“{adverb}”"

@@ -16,9 +16,12 @@ from chatops.hooks import PluginFailure
 from chatops.models.chat import User
 from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup
+from chatops_plugins.incident import store as incident_store
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import Status
 from chatops_plugins.incident.events import stream_of
+from chatops_plugins.incident.tables import incidents as incident_rows
+from chatops_plugins.oncall.schedule import localize
 from chatops_plugins.postmortem import render, rules, store
 from chatops_plugins.postmortem.blameless import Checker, Finding
 from chatops_plugins.postmortem.config import PostmortemConfig
@@ -28,6 +31,7 @@ from chatops_plugins.postmortem.tables import action_items
 WRITE = Permission("postmortem.write", ("anyone",), "write postmortems and add action items")
 PUBLISH = Permission("postmortem.publish", ("ic", "admin"), "publish postmortems")
 REMIND = "postmortem.action_due"
+MAX_LEVELS = 12  # "how was this possible?" this many times is deep enough
 
 postmortem = CommandGroup("postmortem", help="write and publish the incident's postmortem")
 action_group = CommandGroup("action", help="action items: specific, owned, dated")
@@ -39,8 +43,9 @@ def settings(ctx: CommandContext) -> PostmortemConfig:
 
 
 def checker(document: Document) -> Checker:
+    """Known people: role holders and the people (not the bot's own actors) in the timeline."""
     names = [holder.lstrip("@") for _, holder in document.facts.roles]
-    names += [entry.actor.lstrip("@") for entry in document.timeline]
+    names += [entry.actor.lstrip("@") for entry in document.timeline if entry.human]
     return Checker(names)
 
 
@@ -169,6 +174,10 @@ async def why(ctx: CommandContext, text: str, id: int | None) -> None:
 
     async def write(tx: Tx) -> int:
         row = await _draft(tx, incident.id, incident.ref)
+        if len(row.chain) >= MAX_LEVELS:
+            raise UserError(
+                f"The root cause already has {MAX_LEVELS} levels; rewrite one: !postmortem set root-cause"
+            )
         chain = [*row.chain, text]
         await store.save(tx, incident.id, chain=chain, updated_at=ctx.now)
         return len(chain)
@@ -237,6 +246,10 @@ async def publish(ctx: CommandContext, id: int | None, override: str | None) -> 
         incident_ref=incident.ref,
         documents=documents,
     )
+    places = [str(place) for place in places]
+    if not places:
+        problems = "; ".join(f.describe() for f in failures) or "no publisher is enabled"
+        raise UserError(f"{incident.ref} postmortem was not published: {problems}")
     now = ctx.now
     note = f" (blameless check overridden: {override})" if findings and override else ""
 
@@ -256,7 +269,7 @@ async def publish(ctx: CommandContext, id: int | None, override: str | None) -> 
         )
 
     await ctx.app.db.write(write)
-    lines = [f"{incident.ref} postmortem published{note}: " + ("; ".join(places) or "no publisher answered")]
+    lines = [f"{incident.ref} postmortem published{note}: " + "; ".join(places)]
     lines += [f"⚠️ {failure.describe()}" for failure in failures]
     await ctx.reply("\n".join(lines))
 
@@ -279,6 +292,10 @@ def due_date(raw: str, ctx: CommandContext) -> date:
         raise ValueError(f"not a date: {raw!r} (use 2026-04-01, 10d or 2w)") from None
     if found < today:
         raise ValueError(f"{found.isoformat()} is in the past; action items are due in the future")
+    if found > today + timedelta(days=730):
+        raise ValueError(
+            f"{found.isoformat()} is more than two years away; pick a nearer date or drop the item"
+        )
     return found
 
 
@@ -289,10 +306,9 @@ def owner(raw: str, ctx: CommandContext) -> User:
     return user
 
 
-def _remind_at(ctx_tz: Any, due: date, at: str) -> datetime:
-    from chatops_plugins.oncall.schedule import localize
-
-    return localize(datetime.combine(due, time.fromisoformat(at)), ctx_tz)
+def remind_at(tz: Any, day: date, at: str) -> datetime:
+    """``at`` o'clock local time on ``day`` (a time skipped by DST: when the clocks jump)."""
+    return localize(datetime.combine(day, time.fromisoformat(at)), tz)
 
 
 @action_group.command(
@@ -347,7 +363,7 @@ async def add(ctx: CommandContext, text: str, owner: User | None, due: date | No
             tx,
             kind=REMIND,
             key=f"postmortem:action:{item_id}",
-            due_at=_remind_at(ctx.tz, due, config.remind_at),
+            due_at=remind_at(ctx.tz, due, config.remind_at),
             payload={"item_id": item_id},
         )
         line = f"action item AI-{item_id}: {text} (@{owner.name}, due {due.isoformat()})"
@@ -363,7 +379,7 @@ async def add(ctx: CommandContext, text: str, owner: User | None, due: date | No
 
 def item_id(raw: str, ctx: CommandContext) -> int:
     text = raw.strip().upper().removeprefix("AI-")
-    if not text.isdigit():
+    if not text.isdigit() or len(text) > 9:
         raise ValueError(f"{raw!r} is not an action item (use AI-3 or 3)")
     return int(text)
 
@@ -377,6 +393,13 @@ async def _close(ctx: CommandContext, item: int, status: str, reason: str | None
             raise UserError(f"There is no action item AI-{item}. See them: !actions")
         if row.status != store.OPEN:
             raise UserError(f"AI-{item} is already {row.status}.")
+        if not ctx.is_admin and ctx.sender.id not in (row.owner_id, row.created_by):
+            ic = (await incident_store.roles(tx, row.incident_id)).get("ic")
+            if ic is None or ic.id != ctx.sender.id:
+                raise UserError(
+                    f"AI-{item} is @{row.owner_name}'s; only they, whoever added it, the Incident Commander "
+                    f"of INC-{row.incident_id} or an admin can close it."
+                )
         await tx.execute(
             update(action_items)
             .where(action_items.c.id == item)
@@ -419,7 +442,12 @@ async def drop(ctx: CommandContext, item: int, reason: str) -> None:
 
 
 async def list_actions(ctx: CommandContext, which: str | None, number: str | None) -> None:
-    query = select(action_items).where(action_items.c.status == store.OPEN).order_by(action_items.c.due)
+    visible = select(incident_rows.c.id).where(incident_rows.c.private.is_(False))
+    query = (
+        select(action_items)
+        .where(action_items.c.status == store.OPEN, action_items.c.incident_id.in_(visible))
+        .order_by(action_items.c.due)
+    )
     today = ctx.now.astimezone(ctx.tz).date().isoformat()
     title = "Open action items"
     if which == "mine":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time, timedelta
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chatops.clock import parse_duration
@@ -30,5 +32,15 @@ class PostmortemConfig(BaseModel):
     @field_validator("remind_every")
     @classmethod
     def _every(cls, value: str) -> str:
-        parse_duration(value)
+        if parse_duration(value) < timedelta(days=1):
+            raise ValueError("remind at most once a day (e.g. 1d, 7d)")
+        return value
+
+    @field_validator("remind_at")
+    @classmethod
+    def _at(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"not a time of day: {value!r} (use HH:MM, e.g. 09:00)") from None
         return value

@@ -29,6 +29,7 @@ class Entry:
     at: datetime
     actor: str
     text: str
+    human: bool = True  # a person's account, not the bot's own actors (alerts, oncall)
 
 
 @dataclass(frozen=True, slots=True)

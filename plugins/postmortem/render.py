@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from chatops_plugins.postmortem.document import Document, duration
+from chatops_plugins.postmortem.document import SECTIONS, Document, duration
 
 BUILT_IN = Path(__file__).parent
 TEMPLATES = {"markdown": "postmortem.md.j2", "html": "postmortem.html.j2"}
@@ -21,12 +21,25 @@ def environment(templates_dir: str | None) -> jinja2.Environment:
     if templates_dir:
         loaders.append(jinja2.FileSystemLoader(templates_dir))
     loaders.append(jinja2.FileSystemLoader(str(BUILT_IN)))
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+    env.filters["md"] = markdown_text
+    env.filters["cell"] = markdown_cell
+    return env
+
+
+def markdown_text(text: str) -> str:
+    """People's text in Markdown: no raw HTML (a renderer would run it)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_cell(text: str) -> str:
+    """…and inside a table cell: no column breaks, no line breaks."""
+    return markdown_text(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render(document: Document, format: str, tz: ZoneInfo, templates_dir: str | None = None) -> str:
@@ -43,7 +56,7 @@ def render(document: Document, format: str, tz: ZoneInfo, templates_dir: str | N
     template = environment(templates_dir).get_template(TEMPLATES[format])
     return template.render(
         facts=facts,
-        sections=document.sections,
+        sections={name: document.sections.get(name, "") for name in SECTIONS},
         chain=document.chain,
         timeline=document.timeline,
         actions=document.actions,

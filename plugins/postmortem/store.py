@@ -110,7 +110,8 @@ async def document(app: App, conn: Any, incident: Incident) -> Document:
         roles=tuple((labels.get(role, role), f"@{user.name}") for role, user in roles.items()),
     )
     timeline = tuple(
-        Entry(event.at, "@" + event.actor.split(":", 1)[-1], describe(event, scale)) for event in events
+        Entry(event.at, "@" + event.actor.split(":", 1)[-1], describe(event, scale), ":" in event.actor)
+        for event in events
     )
     return Document(
         facts=facts,

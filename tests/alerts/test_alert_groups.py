@@ -161,6 +161,11 @@ async def test_declaring_from_a_group_measures_time_to_detect(chat: Harness, pos
     assert any(t.startswith("Alert group A-1 linked: DiskFull") for t in timeline)
     assert len(post.messages("@bob")) == 1  # the declaration does not page again
     assert "already belongs to INC-1" in await chat.reply("!alert declare A-1", user="alice")
+    await chat.advance("2m")
+    assert await chat.reply("!ack", user="bob") == "Acknowledged P-1: escalation stopped."
+    metrics = await chat.reply("!metrics", user="alice")  # the alert's page counts for the incident
+    assert "MTTD (started → detected): 8 min over 1 incident(s)" in metrics
+    assert "MTTA (paged → acknowledged): 2 min over 1 incident(s)" in metrics
 
 
 async def test_a_route_can_declare_an_incident_on_its_own(chat: Harness, post: Poster) -> None:

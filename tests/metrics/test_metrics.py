@@ -171,7 +171,7 @@ async def test_the_prometheus_endpoint_needs_its_token(chat_factory: Any) -> Non
         response = await client.get("/metrics", headers={"Authorization": "Bearer scrape-secret"})
         body = await response.text()
     assert response.status == 200
-    assert 'chatops_incidents_total{severity="2"} 1.0' in body
+    assert 'chatops_incidents{severity="2"} 1.0' in body
     assert "chatops_incidents_open 1.0" in body
 
 

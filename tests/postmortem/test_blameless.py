@@ -58,3 +58,16 @@ def test_known_people_are_recognised_even_in_lowercase() -> None:
 
 def test_text_is_split_into_sentences() -> None:
     assert sentences("One. Two!\nThree? @four.") == ["One.", "Two!", "Three?", "@four."]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he deployed " * 100 + "routed " * 400,
+        "he " + "had " * 990 + "forgotten it",
+        "not " * 1000 + "; human error",
+        " ".join(f"@p{i}" for i in range(600)) + " forgot",
+    ],
+)
+def test_adversarial_text_is_read_without_failing(text: str) -> None:
+    Checker().check(text)  # bounded: a sentence is read up to its first 600 characters

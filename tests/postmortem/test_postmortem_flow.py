@@ -195,3 +195,51 @@ async def test_overdue_action_items_remind_their_owner(chat: Harness) -> None:
     assert "⏰ overdue" in await chat.reply("!actions overdue")
     await chat.say("!action done AI-1", user="bob", room=ROOM)
     assert not [m for m in await chat.advance("8d") if m.room == "@bob"]
+
+
+async def test_the_draft_can_be_shown_before_anything_is_written(chat: Harness) -> None:
+    await incident(chat)
+    await chat.say("!postmortem start", user="alice", room=ROOM)
+    shown = await chat.reply("!postmortem show", user="dave", room=ROOM)
+    assert shown.startswith("# INC-1 postmortem: Checkout API errors\n")
+    assert "## Summary\n\n_To be written._" in shown and shown.endswith(
+        "• Action items: !action add <specific change> --owner @person --due <date>"
+    )
+
+
+async def test_what_people_wrote_cannot_break_the_markdown(chat: Harness, tmp_path: Path) -> None:
+    await incident(chat)
+    say = lambda text, user="alice": chat.reply(text, user=user, room=ROOM)  # noqa: E731
+    await say("!postmortem start")
+    for section in ("impact", "root-cause", "contributing", "went-well"):
+        await say(f"!postmortem set {section} written")
+    await say("!postmortem set summary <img src=x onerror=alert(1)> pool | exhausted")
+    await say("!action add Alert when pool usage | latency is above 80% for 5 minutes --owner @bob --due 10d")
+    await say("!postmortem publish")
+    markdown = (tmp_path / "postmortems" / "INC-1-postmortem.md").read_text()
+    assert "&lt;img src=x onerror=alert(1)&gt; pool | exhausted" in markdown and "<img" not in markdown
+    assert "| AI-1 | Alert when pool usage \\| latency is above 80% for 5 minutes | bob |" in markdown
+
+
+async def test_action_items_are_closed_by_their_people_and_private_ones_stay_private(chat: Harness) -> None:
+    await incident(chat)
+    await chat.say(
+        "!action add Alert when pool usage is above 80% for 5 minutes --owner @bob --due 10d",
+        user="alice",
+        room=ROOM,
+    )
+    refused = await chat.reply("!action done AI-1", user="mallory", room=ROOM)
+    assert refused.startswith("AI-1 is @bob's; only they, whoever added it, the Incident Commander")
+    assert (
+        await chat.reply("!action done AI-1", user="bob")
+        == "AI-1 done: Alert when pool usage is above 80% for 5 minutes"
+    )
+    assert "is not an action item" in await chat.reply("!action done AI-99999999999999999999", user="bob")
+
+    await chat.say('!incident declare "Payroll export leaked" --sev 2 --private', user="alice")
+    await chat.say(
+        "!action add Encrypt payroll exports at rest with the KMS key --owner @alice --due 10d",
+        user="alice",
+        room="inc-2-payroll-export-leaked",
+    )
+    assert await chat.reply("!actions", user="mallory") == "Open action items: none."
