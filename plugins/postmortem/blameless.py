@@ -35,6 +35,7 @@ PRONOUNS = {"he", "she", "i"}
 DETERMINERS = {"the", "a", "an", "our", "one", "another", "this", "that", "their", "whichever"}
 PERSON_NOUNS = _words(
     """
+    producer implementer member eng tech techs l1 l2 l3 noc approver requester submitter
     commander controller dispatcher teller clerk nurse doctor pharmacist agent rep representative cashier
     driver courier supervisor physician accountant auditor lawyer pilot mechanic
     scientist researcher designer architect consultant specialist coordinator assistant officer executive
@@ -129,7 +130,7 @@ _HUMAN_ONLY = re.compile(
     r"|mishandled\b|misunderstood\b|fumbled\b|goofed\b|rushed\b|panicked\b"
     r"|missed (?:an? |the |several |two |some )?(?:\w+ )?(?:bugs?|errors?|alerts?|issues?|problems?"
     r"|warnings?|pages?"
-    r"|signs?|regressions?|typos?|steps?|deadline)\b"
+    r"|signs?|regressions?|typos?|steps?|deadline|alarms?|tickets?)\b"
     r"|(?:did not|didn['’]t|never) bother(?:ed)?\b"
     r"|(?:is|was) (?:to blame|at fault|the (?:cause|culprit))\b"
     r"|(?:is|was) responsible for (?:the |this |that )?(?:outage|incident|failure|breakage|downtime|data loss"
@@ -137,6 +138,7 @@ _HUMAN_ONLY = re.compile(
     r"|(?:skip(?:ped|s)?|bypass(?:ed|es)?|circumvent(?:ed|s)?) (?:the |a |an |our |all |any |every )?"
     r"(?:[\w\-]+ ){0,2}?(?:reviews?|tests?|checks?|canary|approvals?|dry[- ]?runs?|smoke tests?|qa|stages?"
     r"|steps?|backups?|verification|pre-?flight|checklists?|rollout plan|sign-?off|validation|process|suites?"
+    r"|pass|passes|runs?"
     r"|procedure|runbook|staging)\b"
     r"|(?:broke|crashed) (?!down\b|again\b|repeatedly\b|because\b|when\b|after\b|during\b|under\b|overnight\b"
     r"|twice\b|in\b|on\b|at\b|while\b|with\b|and\b|as\b|due\b)[a-z]"
@@ -212,7 +214,8 @@ _BLAMING_BY = re.compile(
 # "… was overlooked by Olga": a passive whose agent is a person; blame when the act itself is harmful,
 # the thing acted on was bad, or the sentence goes on to the harm it did.
 _PASSIVE_BY = re.compile(
-    r"\b(?:was|were|been|got|is|are) (?:(?:accidentally|mistakenly|also|then|just|later|apparently"
+    r"\b(?:was|were|been|got|is|are) (?:(?:accidentally|mistakenly|incorrectly|wrongly|erroneously|carelessly"
+    r"|also|then|just|later|apparently"
     r"|repeatedly|again|carelessly|quietly|manually) )?(?P<verb>[a-z\-]+)(?: (?:down|out|over|up|through"
     r"|in))?"
     r"(?: [\w\-]+){0,4}? by $"
@@ -233,14 +236,13 @@ _BAD_THING = re.compile(
 )
 _CONSEQUENCE = re.compile(
     r"(?:, (?:duplicating|causing|breaking|taking|bringing|deleting|corrupting|dropping|wiping|locking"
-    r"|leaving)"
-    r"|\bwhich (?:caused|broke|took|brought|led)|\bin violation of|\bagainst (?:the )?(?:policy|process"
-    r"|rules)"
-    r"|\bwithout (?:approval|review|telling|asking|testing|checking|permission|a review|any review|warning"
-    r"|a ticket|a change request|a plan|a rollback plan|notice|a change ticket|sign-off|staging|running)"
-    r"|\bby (?:mistake|accident)|\bduring (?:peak|the freeze|a freeze|the change freeze)"
-    r"|, (?:blocking|flooding|filling|exposing|leaking|sending|enabling|disabling|expiring|overloading"
-    r"|killing))"
+    r"|leaving|blocking|flooding|filling|exposing|leaking|sending|enabling|disabling|expiring|overloading"
+    r"|killing|overwriting|resulting in|leading to)"
+    r"|\bwhich (?:caused|broke|took|brought|led)|\bin violation of|\bagainst (?:the )?(?:policy|process|rules)"
+    r"|\bwithout (?:\w+ )?(?:approval|review|telling|asking|testing|checking|permission|a review|any review"
+    r"|warning|a ticket|a change request|a plan|a rollback plan|notice|a change ticket|sign-off|staging|running"
+    r"|authori[sz]ation)"
+    r"|\bby (?:mistake|accident)|\bin error\b|\bduring (?:peak|the freeze|a freeze|the change freeze))"
 )
 # What a person's act did, told later in the sentence: "…, which flooded the logs and filled the disk".
 _HARM = re.compile(
@@ -254,6 +256,7 @@ _HARM = re.compile(
 )
 _JUDGEMENT = re.compile(
     r"\b(?:wrong|broken|bad|buggy|faulty|untested|incorrect|invalid|unreviewed|malformed)\b"
+    r"|\binstead of (?:the|a|an)\b"
 )
 # Verbs that never make their subject the cause: perceiving, fixing, receiving, being.
 _INNOCENT_VERBS = re.compile(
@@ -285,6 +288,7 @@ _CARELESS_PHRASE = re.compile(
     r"|a change request|sign-off|telling anyone|asking anyone))\b"
     r"|\b(?:during|in the middle of) (?:the )?(?:peak|freeze|change freeze|code freeze|business hours)\b"
 )
+_INITIALS = re.compile(r"[A-Z]{2,3}")
 _AUXILIARY_LIKE = re.compile(
     r"^(?:should|could|would|did|does|do|had|has|have|was|were|is|never|can|cannot|will|won['’]t|must|may"
     r"|might)"
@@ -357,6 +361,8 @@ class Checker:
             if _BLAMING_BY.search(before):
                 return Finding(sentence, who, "the cause")
             passive = _PASSIVE_BY.search(wider)
+            if passive and any(word in CARELESS_ADVERBS for word in passive.group(0).split()):
+                return Finding(sentence, who, "the agent of a careless act")
             if passive and not _GOOD_ACTS.match(passive["verb"]):
                 subject = " ".join(lower[:start])
                 if (
@@ -447,6 +453,10 @@ class Checker:
                     found.append((index, span, " ".join(tokens[index:span])))
                     index = span
                     continue
+            elif (span := self._bare_person_noun(lower, index)) is not None:
+                found.append((index, span, " ".join(tokens[index:span])))
+                index = span
+                continue
             elif (width := self._team_member(lower, index)) or self._bare_subject(tokens, lower, index):
                 found.append((index, index + 1 + width, token))
                 index += 1 + width
@@ -469,6 +479,8 @@ class Checker:
                 return None
             noun = lower[probe].removesuffix("'s").removesuffix("’s")
             between = lower[index + 1 : probe]
+            if any(w in ("no", "not", "non") for w in between):
+                return None  # "no individual was at fault"
             if noun in PERSON_NOUNS and all(w.replace("-", "").isalpha() or w in MODIFIERS for w in between):
                 end = probe + 1
                 if noun in MODIFIERS and end < len(lower) and lower[end].removesuffix("'s") in PERSON_NOUNS:
@@ -481,6 +493,36 @@ class Checker:
                     end += 2  # "the engineer on call"
                 return end
             if not (lower[probe].replace("-", "").isalpha() or lower[probe] in MODIFIERS):
+                return None
+        return None
+
+    def _bare_person_noun(self, lower: Sequence[str], index: int) -> int | None:
+        """A role without an article opening a clause, as shift logs write: "night shift tech missed …",
+        "on-shift eng fat-fingered …", "L1 ignored …"."""
+        opens = (
+            index == 0
+            or lower[index - 1] in (",", ".", ";", ":", "—", "–", "-")
+            or lower[index - 1][:1].isdigit()
+        )
+        if not opens or lower[index] in DETERMINERS or lower[index] in PRONOUNS:
+            return None
+        for width in (0, 1, 2):
+            probe = index + width
+            if probe >= len(lower):
+                return None
+            between = lower[index:probe]
+            if lower[probe] in PERSON_NOUNS and all(
+                w.replace("-", "").isalpha() and w not in DETERMINERS and not w.endswith("ing")
+                for w in between
+            ):
+                end = probe + 1
+                following = lower[end] if end < len(lower) else ""
+                if (
+                    _looks_like_verb(following)
+                    or following in CARELESS_ADVERBS
+                    or _AUXILIARY_LIKE.match(following)
+                ):
+                    return end
                 return None
         return None
 
@@ -527,8 +569,13 @@ class Checker:
         followed by what follows a subject (a verb, an adverb, 's, a surname)."""
         token = tokens[index]
         bare = lower[index].removesuffix("'s").removesuffix("’s")
+        if _INITIALS.fullmatch(token) and bare not in SYSTEMS:
+            following = lower[index + 1] if index + 1 < len(lower) else ""
+            return _looks_like_verb(following) or following in CARELESS_ADVERBS  # "JB pushed …"
         if not token[:1].isupper() or token.isupper() or len(bare) < 2 or not bare.isalpha():
             return False
+        if any(c.isupper() for c in token[1:]) and not token.startswith(("Mc", "Mac", "O'", "O’")):
+            return False  # "OpenSSL", "GitHub": products
         if bare in SYSTEMS or bare in NOT_NAMES or bare in PERSON_NOUNS:
             return False
         if index > 0 and lower[index - 1] in {"the", "a", "an", "our", "their"}:
