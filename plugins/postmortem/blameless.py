@@ -238,9 +238,11 @@ _CONSEQUENCE = re.compile(
     r"(?:, (?:duplicating|causing|breaking|taking|bringing|deleting|corrupting|dropping|wiping|locking"
     r"|leaving|blocking|flooding|filling|exposing|leaking|sending|enabling|disabling|expiring|overloading"
     r"|killing|overwriting|resulting in|leading to)"
-    r"|\bwhich (?:caused|broke|took|brought|led)|\bin violation of|\bagainst (?:the )?(?:policy|process|rules)"
+    r"|\bwhich (?:caused|broke|took|brought|led)|\bin violation of|\bagainst (?:the )?(?:policy|process"
+    r"|rules)"
     r"|\bwithout (?:\w+ )?(?:approval|review|telling|asking|testing|checking|permission|a review|any review"
-    r"|warning|a ticket|a change request|a plan|a rollback plan|notice|a change ticket|sign-off|staging|running"
+    r"|warning|a ticket|a change request|a plan|a rollback plan|notice|a change ticket|sign-off|staging"
+    r"|running"
     r"|authori[sz]ation)"
     r"|\bby (?:mistake|accident)|\bin error\b|\bduring (?:peak|the freeze|a freeze|the change freeze))"
 )
