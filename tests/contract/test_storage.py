@@ -20,6 +20,7 @@ from chatops_plugins.incident.tables import metadata as incident_metadata
 from chatops_plugins.metrics.tables import metadata as metrics_metadata
 from chatops_plugins.oncall.tables import metadata as oncall_metadata
 from chatops_plugins.postmortem.tables import metadata as postmortem_metadata
+from chatops_plugins.statuspage.tables import metadata as statuspage_metadata
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
         alerts_metadata,
         postmortem_metadata,
         metrics_metadata,
+        statuspage_metadata,
     ):
         for table in source.tables.values():
             table.to_metadata(combined)

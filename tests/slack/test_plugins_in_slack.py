@@ -71,6 +71,7 @@ def test_the_manifest_offers_every_declared_command(tmp_path: Path, capsys: obje
         "/action",
         "/actions",
         "/metrics",
+        "/statuspage",
     }  # /help is Slack's
     assert commands["/incident"]["url"] == "https://ops.example.org/slack/commands"
     assert "declare" in commands["/incident"]["usage_hint"]

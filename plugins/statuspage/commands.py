@@ -1,0 +1,161 @@
+"""``!statuspage draft|publish|show``: the Comms Lead writes for customers, separately from the room."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
+from chatops import events as event_log
+from chatops.models.content import Button, Buttons, Content, Text
+from chatops.storage.db import Tx
+from chatops_plugins.incident import lookup
+from chatops_plugins.incident.commands import ID
+from chatops_plugins.incident.events import stream_of
+from chatops_plugins.statuspage import store
+from chatops_plugins.statuspage.config import StatuspageConfig
+from chatops_plugins.statuspage.domain import (
+    COMPONENT_STATUSES,
+    IMPACT_TO_COMPONENT,
+    IMPACTS,
+    STATUSES,
+    Draft,
+    Refused,
+    check,
+)
+from chatops_plugins.statuspage.events import StatusPublished
+
+WRITE = Permission("statuspage.draft", ("anyone",), "draft status page updates")
+PUBLISH = Permission("statuspage.publish", ("comms-lead", "ic", "admin"), "publish to the status page")
+SEVERITY_IMPACT = {1: "critical", 2: "major", 3: "minor", 4: "none"}
+
+group = CommandGroup("statuspage", help="what customers read: drafted, previewed, published")
+
+
+def settings(ctx: CommandContext) -> StatuspageConfig:
+    found: StatuspageConfig = ctx.app.section("statuspage")
+    return found
+
+
+def choice(options: tuple[str, ...], what: str) -> Any:
+    def convert(raw: str, ctx: CommandContext) -> str:
+        value = raw.strip().lower().replace(" ", "_")
+        if value not in options:
+            raise ValueError(f"{what} {raw!r}: use one of {', '.join(options)}")
+        return value
+
+    return convert
+
+
+def component_list(raw: str, ctx: CommandContext) -> list[str]:
+    known = settings(ctx).component_ids()
+    wanted = [c.strip() for c in raw.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in known]
+    if unknown:
+        raise ValueError(
+            f"unknown component(s) {unknown} (components: {', '.join(known) or 'none configured'})"
+        )
+    return wanted
+
+
+def preview(draft: Draft, ref: str, names: dict[str, str]) -> str:
+    parts = [draft.status.capitalize(), f"{draft.impact} impact"]
+    affected = ", ".join(f"{names.get(c, c)}: {s.replace('_', ' ')}" for c, s in draft.components.items())
+    return f"[{' · '.join(parts)}{' · ' + affected if affected else ''}] {draft.body}"
+
+
+@group.command(
+    "draft",
+    Arg("text", greedy=True, help="what customers should read"),
+    Option("--components", component_list, metavar="a,b", help="affected components"),
+    Option("--status", choice(STATUSES, "status"), metavar="|".join(STATUSES)),
+    Option("--impact", choice(IMPACTS, "impact"), metavar="|".join(IMPACTS)),
+    Option("--component-status", choice(COMPONENT_STATUSES, "component status"), metavar="STATUS"),
+    ID,
+    help="write the next public update (a preview; nothing is published)",
+    example='!statuspage draft "Some payments are failing; we are working on a fix." --components checkout',
+    permission=WRITE,
+)
+async def draft(
+    ctx: CommandContext,
+    text: str,
+    components: list[str] | None,
+    status: str | None,
+    impact: str | None,
+    component_status: str | None,
+    id: int | None,
+) -> None:
+    incident = await lookup.find(ctx)
+    async with ctx.app.db.read() as conn:
+        previous = await store.draft_of(conn, incident.id)
+    impact = impact or (previous.impact if previous else SEVERITY_IMPACT.get(incident.severity, "minor"))
+    state = component_status or IMPACT_TO_COMPONENT[impact]
+    chosen = (
+        {c: state for c in components}
+        if components is not None
+        else (previous.components if previous else {})
+    )
+    new = Draft(text, status or "investigating", impact, chosen)
+    if new.status == "resolved" and str(incident.status) != "resolved":
+        raise UserError(check_message(new, str(incident.status)))
+    await ctx.app.db.write(lambda tx: store.save_draft(tx, incident.id, new, ctx.sender.id, ctx.now))
+    names = {c.id: c.name for c in settings(ctx).components}
+    publish_command = f"!statuspage publish --id {incident.id}"
+    await ctx.reply(
+        Content(
+            (
+                Text(
+                    (f"Draft for the status page (not published yet):\n{preview(new, incident.ref, names)}",)
+                ),
+                Text((f"Publish it: {publish_command} (Comms Lead or IC)",)),
+                Buttons(
+                    (Button("Publish", f"statuspage.publish:{incident.id}", publish_command, "primary"),)
+                ),
+            )
+        )
+    )
+
+
+def check_message(draft: Draft, incident_status: str) -> str:
+    try:
+        check(draft, incident_status=incident_status, private=False, private_ok=True)
+    except Refused as refused:
+        return str(refused)
+    return ""
+
+
+@group.command(
+    "publish",
+    Option("--private-ok", is_flag=True, help="publish although the incident is private"),
+    ID,
+    help="publish the draft to the status page and its feeds",
+    example="!statuspage publish",
+    permission=PUBLISH,
+)
+async def publish(ctx: CommandContext, private_ok: bool, id: int | None) -> None:
+    incident = await lookup.find(ctx)
+    now = ctx.now
+
+    async def write(tx: Tx) -> tuple[Draft, int]:
+        found = await store.draft_of(tx, incident.id)
+        if found is None:
+            raise UserError(
+                'Nothing to publish: write it first with !statuspage draft "<text for customers>"'
+            )
+        try:
+            check(
+                found, incident_status=str(incident.status), private=incident.private, private_ok=private_ok
+            )
+        except Refused as refused:
+            raise UserError(str(refused)) from None
+        public_id = await store.publish(tx, incident.id, incident.title, found, ctx.sender.id, now)
+        text = f"status page: {found.status} — {found.body}"
+        event = StatusPublished(stream=stream_of(incident.id), at=now, actor=ctx.sender.id, text=text)
+        await event_log.record(tx, event)
+        return found, public_id
+
+    published, _ = await ctx.app.db.write(write)
+    where = settings(ctx).public_url or "the status page"
+    await ctx.reply(f"Published to {where}: {published.status} — {published.body}")
+
+
+COMMANDS: list[Any] = [group]

@@ -1,0 +1,30 @@
+"""The ``statuspage`` config section: the page, its components, and who publishes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ComponentConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Used in --components and the JSON")
+    name: str
+    group: str | None = Field(None, description="Components with the same group are shown together")
+    description: str | None = None
+
+
+class StatuspageConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("Status", description="The page's title")
+    public_url: str = Field("", description="Where customers read it, e.g. https://status.example.org")
+    time_zone: str = "UTC"
+    components: list[ComponentConfig] = []
+    history_days: int = Field(90, ge=1, le=365)
+    templates_dir: str | None = Field(
+        None, description="Your own status.html.j2 (the built-in one otherwise)"
+    )
+
+    def component_ids(self) -> list[str]:
+        return [c.id for c in self.components]

@@ -1,0 +1,218 @@
+"""The status page: the Comms Lead's published words reach customers; nothing internal ever does."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+
+from chatops.testing import Harness
+from chatops.web import build_web_app
+
+ROOM = "inc-1-checkout-api-errors"
+INTERNAL = ["connection pool exhaustion", "deploy 1234 by", "rollback plan B"]
+
+
+@pytest.fixture
+def chat_config() -> dict[str, Any]:
+    return {
+        "statuspage": {
+            "name": "Example Status",
+            "public_url": "https://status.example.org",
+            "components": [
+                {"id": "checkout", "name": "Checkout", "description": "Paying for orders"},
+                {"id": "login", "name": "Login"},
+            ],
+        }
+    }
+
+
+@pytest_asyncio.fixture
+async def web(chat: Harness) -> AsyncIterator[TestClient[Any, Any]]:
+    async with TestClient(TestServer(build_web_app(chat.app))) as client:
+        yield client
+
+
+async def public(web: TestClient[Any, Any]) -> dict[str, str]:
+    """Everything a customer (or a widget) can read."""
+    paths = [
+        "/status",
+        "/status/history.atom",
+        "/api/v2/summary.json",
+        "/api/v2/status.json",
+        "/api/v2/incidents.json",
+        "/api/v2/incidents/unresolved.json",
+    ]
+    found = {}
+    for path in paths:
+        response = await web.get(path)
+        assert response.status == 200, path
+        found[path] = await response.text()
+    return found
+
+
+def never_internal(pages: dict[str, str]) -> None:
+    for path, text in pages.items():
+        for secret in INTERNAL:
+            assert secret not in text, (path, secret)
+
+
+async def test_a_sev2_tells_the_right_public_story_and_nothing_internal(
+    chat: Harness, web: TestClient[Any, Any]
+) -> None:
+    say = lambda text, user="alice": chat.reply(text, user=user, room=ROOM)  # noqa: E731
+    await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
+    await say('!incident role "Comms Lead" @carol')
+    await say("!incident note deploy 1234 by dave raised the connection count")
+    await say("!incident hypothesis connection pool exhaustion")
+    assert (await public(web))["/api/v2/status.json"].count("All Systems Operational") == 1
+
+    drafted = await say(
+        '!statuspage draft "Some customers cannot complete checkout. We are investigating." --components checkout',
+        user="carol",
+    )
+    assert drafted.startswith(
+        "Draft for the status page (not published yet):\n[Investigating · major impact · Checkout: partial outage] "
+        "Some customers cannot complete checkout. We are investigating."
+    )
+    assert "[Publish: !statuspage publish --id 1]" in drafted
+    assert "Operational" in (await public(web))["/status"]  # a draft changes nothing public
+    assert (
+        "Only the Comms Lead (@carol), the Incident Commander (@alice) or an admin can publish"
+        in await say("!statuspage publish", user="dave")
+    )
+    assert await say("!statuspage publish", user="carol") == (
+        "Published to https://status.example.org: investigating — "
+        "Some customers cannot complete checkout. We are investigating."
+    )
+
+    pages = await public(web)
+    never_internal(pages)
+    assert "Partial System Outage" in pages["/status"] and "Partial outage" in pages["/status"]
+    assert "Some customers cannot complete checkout." in pages["/status/history.atom"]
+    summary = await web.get("/api/v2/summary.json")
+    document = await summary.json()
+    assert document["status"] == {"indicator": "major", "description": "Partial System Outage"}
+    assert [(c["id"], c["status"]) for c in document["components"]] == [
+        ("checkout", "partial_outage"),
+        ("login", "operational"),
+    ]
+    (current,) = document["incidents"]
+    assert (current["name"], current["status"], current["impact"]) == (
+        "Checkout API errors",
+        "investigating",
+        "major",
+    )
+    assert (
+        current["incident_updates"][0]["body"]
+        == "Some customers cannot complete checkout. We are investigating."
+    )
+
+    refused = await say('!statuspage draft "All fixed." --status resolved', user="carol")
+    assert refused.startswith(
+        "The incident is investigating: the page says resolved only once the incident is resolved"
+    )
+    await chat.advance("10m")
+    await say("!incident mitigated rolled back", user="alice")
+    await say(
+        '!statuspage draft "A fix is in place and we are monitoring." --status monitoring', user="carol"
+    )
+    await say("!statuspage publish", user="carol")
+    await chat.advance("30m")
+    await say("!incident resolve", user="alice")
+    await say('!statuspage draft "Checkout is working normally again." --status resolved', user="carol")
+    await say("!statuspage publish", user="carol")
+
+    pages = await public(web)
+    never_internal(pages)
+    document = await (await web.get("/api/v2/incidents.json")).json()
+    (story,) = document["incidents"]
+    assert [u["status"] for u in story["incident_updates"]] == ["resolved", "monitoring", "investigating"]
+    assert story["resolved_at"] is not None and story["monitoring_at"] is not None
+    assert (await (await web.get("/api/v2/incidents/unresolved.json")).json())["incidents"] == []
+    assert "All Systems Operational" in pages["/status"] and "Past incidents" in pages["/status"]
+    assert "status page: resolved — Checkout is working normally again." in await say("!incident timeline")
+
+
+async def test_the_json_has_statuspage_field_names_and_types(
+    chat: Harness, web: TestClient[Any, Any]
+) -> None:
+    await chat.say('!incident declare "Login slow" --sev 3', user="alice")
+    await chat.say(
+        '!statuspage draft "Logins are slow." --components login', user="alice", room="inc-1-login-slow"
+    )
+    await chat.say("!statuspage publish", user="alice", room="inc-1-login-slow")
+    summary = await (await web.get("/api/v2/summary.json")).json()
+    assert set(summary) == {"page", "status", "components", "incidents", "scheduled_maintenances"}
+    assert set(summary["page"]) == {"id", "name", "url", "time_zone", "updated_at"}
+    component = summary["components"][0]
+    assert {
+        "id",
+        "name",
+        "status",
+        "created_at",
+        "updated_at",
+        "position",
+        "description",
+        "group_id",
+        "page_id",
+        "only_show_if_degraded",
+    } <= set(component)
+    assert isinstance(component["position"], int) and isinstance(component["only_show_if_degraded"], bool)
+    incident = summary["incidents"][0]
+    assert {
+        "id",
+        "name",
+        "status",
+        "created_at",
+        "updated_at",
+        "monitoring_at",
+        "resolved_at",
+        "impact",
+        "shortlink",
+        "page_id",
+        "incident_updates",
+        "components",
+    } <= set(incident)
+    update = incident["incident_updates"][0]
+    assert {
+        "id",
+        "status",
+        "body",
+        "incident_id",
+        "created_at",
+        "updated_at",
+        "display_at",
+        "affected_components",
+    } <= set(update)
+    assert update["created_at"].endswith("Z") and incident["impact"] in ("none", "minor", "major", "critical")
+
+
+async def test_private_incidents_reach_the_page_only_on_purpose(
+    chat: Harness, web: TestClient[Any, Any]
+) -> None:
+    await chat.say('!incident declare "Payroll export leaked" --sev 2 --private', user="alice")
+    room = "inc-1-payroll-export-leaked"
+    await chat.say(
+        '!statuspage draft "We are investigating an issue with payroll exports."', user="alice", room=room
+    )
+    refused = await chat.reply("!statuspage publish", user="alice", room=room)
+    assert refused.startswith(
+        "This incident is private: it reaches the status page only when published on purpose"
+    )
+    assert "payroll" not in (await public(web))["/api/v2/incidents.json"]
+    await chat.say("!statuspage publish --private-ok", user="alice", room=room)
+    assert "payroll exports" in (await public(web))["/api/v2/incidents.json"]
+
+
+async def test_bad_drafts_are_refused_with_the_reason(chat: Harness) -> None:
+    await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
+    for bad, answer in [
+        ('!statuspage draft "x" --components payments', "unknown component(s) ['payments']"),
+        ('!statuspage draft "x" --impact huge', "impact 'huge': use one of none, minor, major, critical"),
+        ("!statuspage publish", "Nothing to publish: write it first"),
+    ]:
+        assert answer in await chat.reply(bad, user="alice", room=ROOM), bad
