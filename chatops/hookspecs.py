@@ -228,3 +228,17 @@ def chatops_reports(app: App) -> dict[str, Any] | None:
     ``html``; ``out_dir`` (or None) is where extra files such as charts may go.
     The returned text is the report.  Collected.
     """
+
+
+# --- status page ---
+
+
+@hookspec
+def chatops_statuspage_publishers(app: App) -> dict[str, Any] | None:
+    """Where public changes go besides the built-in page: ``{name: publisher}``.
+
+    A publisher has ``async deliver(app, change)``; it raises to be retried
+    (with backoff; the incident room hears of it).  ``change`` is plain JSON:
+    the public incident's id, name, status, impact, the update's body and the
+    components it affects.  Collected.
+    """

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from chatops import hookimpl
-from chatops_plugins.statuspage import web
+from chatops_plugins.statuspage import delivery, web
 from chatops_plugins.statuspage.commands import COMMANDS
 from chatops_plugins.statuspage.config import StatuspageConfig
+from chatops_plugins.statuspage.publishers import AtlassianStatuspage, SignedWebhook
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -40,3 +41,25 @@ def chatops_commands() -> list[Any]:
 @hookimpl
 def chatops_web_routes(app: App) -> list[Any]:
     return web.routes()
+
+
+@hookimpl
+def chatops_statuspage_publishers(app: App) -> dict[str, Any]:
+    """The external publishers the config names."""
+    config: StatuspageConfig = app.section("statuspage")
+    found: dict[str, Any] = {f"webhook:{hook.name}": SignedWebhook(hook) for hook in config.webhooks}
+    if config.atlassian is not None:
+        found["atlassian"] = AtlassianStatuspage(config.atlassian)
+    return found
+
+
+@hookimpl
+async def chatops_startup(app: App) -> None:
+    """Deliveries that were due while chatops was down go out now."""
+    if not app.clock.fake:
+        await delivery.worker_of(app).kick()
+
+
+@hookimpl
+async def chatops_shutdown(app: App) -> None:
+    await delivery.worker_of(app).stop()

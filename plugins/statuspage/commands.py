@@ -11,7 +11,7 @@ from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.events import stream_of
-from chatops_plugins.statuspage import store
+from chatops_plugins.statuspage import delivery, store
 from chatops_plugins.statuspage.config import StatuspageConfig
 from chatops_plugins.statuspage.domain import (
     COMPONENT_STATUSES,
@@ -148,6 +148,17 @@ async def publish(ctx: CommandContext, private_ok: bool, id: int | None) -> None
         except Refused as refused:
             raise UserError(str(refused)) from None
         public_id = await store.publish(tx, incident.id, incident.title, found, ctx.sender.id, now)
+        change = {
+            "incident_id": incident.id,
+            "status_incident_id": public_id,
+            "name": incident.title,
+            "status": found.status,
+            "impact": found.impact,
+            "body": found.body,
+            "components": found.components,
+            "published_at": now.isoformat(),
+        }
+        await delivery.queue(tx, ctx.app, change)
         text = f"status page: {found.status} — {found.body}"
         event = StatusPublished(stream=stream_of(incident.id), at=now, actor=ctx.sender.id, text=text)
         await event_log.record(tx, event)

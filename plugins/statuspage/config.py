@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class ComponentConfig(BaseModel):
@@ -12,6 +12,23 @@ class ComponentConfig(BaseModel):
     name: str
     group: str | None = Field(None, description="Components with the same group are shown together")
     description: str | None = None
+
+
+class AtlassianConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    api_url: str = "https://api.statuspage.io/v1"
+    page_id: str
+    api_key: SecretStr
+    components: dict[str, str] = Field({}, description="Our component id -> its component id at Statuspage")
+
+
+class WebhookConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
+    url: str
+    secret: SecretStr = Field(description="Signs each delivery (HMAC-SHA256 of '<timestamp>:<body>')")
 
 
 class StatuspageConfig(BaseModel):
@@ -25,6 +42,11 @@ class StatuspageConfig(BaseModel):
     templates_dir: str | None = Field(
         None, description="Your own status.html.j2 (the built-in one otherwise)"
     )
+
+    atlassian: AtlassianConfig | None = Field(
+        None, description="Also publish to an Atlassian Statuspage page"
+    )
+    webhooks: list[WebhookConfig] = Field([], description="Also POST each change, signed, to these URLs")
 
     def component_ids(self) -> list[str]:
         return [c.id for c in self.components]
