@@ -14,13 +14,16 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from chatops import hookimpl
-from chatops_plugins.statuspage import delivery, web
+from chatops.events import DomainEvent
+from chatops.scheduler import TimerHandler
+from chatops_plugins.statuspage import cadence, delivery, web
 from chatops_plugins.statuspage.commands import COMMANDS
 from chatops_plugins.statuspage.config import StatuspageConfig
 from chatops_plugins.statuspage.publishers import AtlassianStatuspage, SignedWebhook
 
 if TYPE_CHECKING:
     from chatops.app import App
+    from chatops.storage.db import Tx
 
 
 @hookimpl
@@ -51,6 +54,16 @@ def chatops_statuspage_publishers(app: App) -> dict[str, Any]:
     if config.atlassian is not None:
         found["atlassian"] = AtlassianStatuspage(config.atlassian)
     return found
+
+
+@hookimpl
+def chatops_timer_handlers() -> dict[str, TimerHandler]:
+    return {cadence.REMIND: cadence.remind}
+
+
+@hookimpl
+async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
+    await cadence.observe(tx, event)
 
 
 @hookimpl

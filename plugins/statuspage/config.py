@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from chatops.clock import parse_duration
 
 
 class ComponentConfig(BaseModel):
@@ -43,10 +47,22 @@ class StatuspageConfig(BaseModel):
         None, description="Your own status.html.j2 (the built-in one otherwise)"
     )
 
+    update_every: dict[int, str] = Field(
+        {1: "30m", 2: "1h"}, description="Severity -> how long the page may stay silent before reminders"
+    )
+    stakeholder_room: str | None = Field(None, description="Gets an impact-first line on each major change")
     atlassian: AtlassianConfig | None = Field(
         None, description="Also publish to an Atlassian Statuspage page"
     )
     webhooks: list[WebhookConfig] = Field([], description="Also POST each change, signed, to these URLs")
+
+    @field_validator("update_every")
+    @classmethod
+    def _every(cls, value: dict[int, str]) -> dict[int, str]:
+        for text in value.values():
+            if parse_duration(text) < timedelta(minutes=5):
+                raise ValueError("update_every: at least 5m between reminders")
+        return value
 
     def component_ids(self) -> list[str]:
         return [c.id for c in self.components]

@@ -216,3 +216,29 @@ async def test_bad_drafts_are_refused_with_the_reason(chat: Harness) -> None:
         ("!statuspage publish", "Nothing to publish: write it first"),
     ]:
         assert answer in await chat.reply(bad, user="alice", room=ROOM), bad
+
+
+async def test_stakeholders_hear_the_big_moments_and_a_silent_page_is_chased(chat_factory: Any) -> None:
+    config = {"statuspage": {"stakeholder_room": "test:stakeholders", "update_every": {2: "1h"}}}
+    chat: Harness = await chat_factory(config=config)
+    say = lambda text, user="alice": chat.reply(text, user=user, room=ROOM)  # noqa: E731
+    await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
+    await say('!incident role "Comms Lead" @carol')
+    sent = await chat.advance("1h")
+    assert [m.text for m in sent if m.room == ROOM and "status page has not been updated" in m.text] == [
+        "@carol The status page has not been updated for 1h (Sev2 cadence): !statuspage draft "
+        '"<what customers should know>" then !statuspage publish'
+    ]
+    await say('!statuspage draft "Some payments fail."', user="carol")
+    await say("!statuspage publish", user="carol")
+    assert not [m for m in await chat.advance("59m") if "status page has not been updated" in m.text]
+    assert [m for m in await chat.advance("1m") if "status page has not been updated" in m.text]
+    await say("!incident mitigated rolled back")
+    await chat.advance("30m")
+    await say("!incident resolve")
+    assert not [m for m in await chat.advance("3h") if "status page has not been updated" in m.text]
+    assert [m.text for m in chat.transport.sent if m.room == "stakeholders"] == [
+        "🔴 Sev2 · INC-1 · Checkout API errors: declared. Impact is being assessed; updates follow.",
+        "🟡 Sev2 · INC-1 · Checkout API errors: mitigated; impact has stopped and we are monitoring.",
+        "🟢 Sev2 · INC-1 · Checkout API errors: resolved.",
+    ]
