@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from chatops import hookimpl
 from chatops.events import DomainEvent
 from chatops.scheduler import TimerHandler
-from chatops_plugins.statuspage import cadence, delivery, web
+from chatops_plugins.statuspage import cadence, delivery, maintenance, web
 from chatops_plugins.statuspage.commands import COMMANDS
 from chatops_plugins.statuspage.config import StatuspageConfig
 from chatops_plugins.statuspage.publishers import AtlassianStatuspage, SignedWebhook
@@ -38,7 +38,7 @@ def chatops_migration_locations() -> list[str]:
 
 @hookimpl
 def chatops_commands() -> list[Any]:
-    return COMMANDS
+    return [*COMMANDS, *maintenance.COMMANDS]
 
 
 @hookimpl
@@ -58,7 +58,7 @@ def chatops_statuspage_publishers(app: App) -> dict[str, Any]:
 
 @hookimpl
 def chatops_timer_handlers() -> dict[str, TimerHandler]:
-    return {cadence.REMIND: cadence.remind}
+    return {cadence.REMIND: cadence.remind, maintenance.STEP: maintenance.step}
 
 
 @hookimpl

@@ -21,6 +21,9 @@ public_incidents = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("monitoring_at", UTCDateTime, nullable=True),
     Column("resolved_at", UTCDateTime, nullable=True),
+    Column("kind", String(20), nullable=False, server_default="incident"),  # incident | maintenance
+    Column("scheduled_for", UTCDateTime, nullable=True),  # maintenance: the announced window
+    Column("scheduled_until", UTCDateTime, nullable=True),
 )
 Index("ix_status_incidents_updated", public_incidents.c.updated_at)
 

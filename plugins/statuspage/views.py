@@ -99,16 +99,34 @@ def incident(config: StatuspageConfig, row: dict[str, Any], updates: list[dict[s
     }
 
 
+def maintenance(
+    config: StatuspageConfig, row: dict[str, Any], updates: list[dict[str, Any]]
+) -> dict[str, Any]:
+    found = incident(config, row, updates)
+    found["id"] = f"mnt-{row['id']}"
+    found["impact"] = "maintenance"
+    found["scheduled_for"] = iso(row.get("scheduled_for"))
+    found["scheduled_until"] = iso(row.get("scheduled_until"))
+    for update in found["incident_updates"]:
+        update["incident_id"] = found["id"]
+    return found
+
+
 def documents(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> dict[str, Any]:
     """summary.json, status.json, incidents.json and incidents/unresolved.json, as Statuspage shapes them."""
-    rows = data["incidents"]
-    updated = max([r["updated_at"] for r in rows], default=now)
+    rows = [r for r in data["incidents"] if r.get("kind", "incident") == "incident"]
+    works = [r for r in data["incidents"] if r.get("kind") == "maintenance"]
+    updated = max([r["updated_at"] for r in data["incidents"]], default=now)
     page = _page(config, updated)
     listed = [incident(config, r, data["updates"].get(r["id"], [])) for r in rows]
     unresolved = [i for i in listed if i["status"] != "resolved"]
-    comps = components(config, data, min([r["created_at"] for r in rows], default=now))
+    maintenances = [maintenance(config, r, data["updates"].get(r["id"], [])) for r in works]
+    upcoming = [m for m in maintenances if m["status"] in ("scheduled", "in_progress")]
+    comps = components(config, data, min([r["created_at"] for r in data["incidents"]], default=now))
     level, description = indicator(
-        [c["status"] for c in comps], [i["impact"] for i in unresolved], maintenance=False
+        [c["status"] for c in comps],
+        [i["impact"] for i in unresolved],
+        maintenance=any(m["status"] == "in_progress" for m in maintenances),
     )
     status = {"indicator": level, "description": description}
     return {
@@ -117,12 +135,12 @@ def documents(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> 
             "status": status,
             "components": comps,
             "incidents": unresolved,
-            "scheduled_maintenances": [],
+            "scheduled_maintenances": upcoming,
         },
         "status.json": {"page": page, "status": status},
         "incidents.json": {"page": page, "incidents": listed},
         "incidents/unresolved.json": {"page": page, "incidents": unresolved},
-        "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": []},
+        "scheduled-maintenances.json": {"page": page, "scheduled_maintenances": maintenances},
     }
 
 
@@ -130,7 +148,7 @@ def atom(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> str:
     """Each public update as an entry, newest first."""
     base = config.public_url.rstrip("/")
     entries = []
-    for row in data["incidents"]:
+    for row in data["incidents"]:  # incidents and maintenance alike
         for update in data["updates"].get(row["id"], []):
             entries.append(
                 "<entry>"

@@ -58,6 +58,7 @@ def html(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> str:
         status=summary["status"],
         components=summary["components"],
         unresolved=summary["incidents"],
+        maintenances=summary["scheduled_maintenances"],
         resolved=[i for i in listed if i["status"] == "resolved"],
         history_days=config.history_days,
         labels=LABELS,

@@ -242,3 +242,53 @@ async def test_stakeholders_hear_the_big_moments_and_a_silent_page_is_chased(cha
         "🟡 Sev2 · INC-1 · Checkout API errors: mitigated; impact has stopped and we are monitoring.",
         "🟢 Sev2 · INC-1 · Checkout API errors: resolved.",
     ]
+
+
+async def test_maintenance_is_announced_started_and_completed_on_time(chat_factory: Any) -> None:
+    config = {
+        "statuspage": {"components": [{"id": "checkout", "name": "Checkout"}]},
+        "oncall": {"people": {"alice": {"accounts": ["test:alice"]}}},
+    }
+    chat: Harness = await chat_factory(config=config)
+    async with TestClient(TestServer(build_web_app(chat.app))) as client:
+        say = lambda text: chat.reply(text, user="alice")  # noqa: E731
+        for bad, answer in [
+            (
+                '!maintenance schedule "DB upgrade" --start "2026-03-01 10:00" --end 1h',
+                "--start must be in the future",
+            ),
+            ('!maintenance schedule "DB upgrade" --start "in 1h"', "A maintenance needs a window"),
+            ('!maintenance schedule "DB upgrade" --start "in 2h" --end "in 1h"', "ends before it starts"),
+            ("!maintenance cancel M-7", "There is no maintenance M-7."),
+        ]:
+            assert answer in await say(bad), bad
+        assert "Only the people in the on-call config" in await chat.reply(
+            '!maintenance schedule "x" --start "in 1h" --end 1h', user="mallory"
+        )
+        answer = await say(
+            '!maintenance schedule "Database upgrade" --start "in 1h" --end 30m --components checkout'
+        )
+        assert answer == "M-1 announced on the status page: Database upgrade, from 15:00 UTC to 15:30 UTC."
+        document = await (await client.get("/api/v2/summary.json")).json()
+        (work,) = document["scheduled_maintenances"]
+        assert (work["status"], work["scheduled_for"]) == ("scheduled", "2026-03-02T15:00:00.000Z")
+        assert document["status"]["indicator"] == "none"
+
+        await chat.advance("1h")
+        document = await (await client.get("/api/v2/summary.json")).json()
+        assert document["status"] == {"indicator": "maintenance", "description": "Service Under Maintenance"}
+        assert document["components"][0]["status"] == "under_maintenance"
+        assert "Scheduled maintenance" in await (await client.get("/status")).text()
+
+        await chat.advance("30m")
+        document = await (await client.get("/api/v2/summary.json")).json()
+        assert (
+            document["scheduled_maintenances"] == [] and document["components"][0]["status"] == "operational"
+        )
+        everything = await (await client.get("/api/v2/scheduled-maintenances.json")).json()
+        assert [u["status"] for u in everything["scheduled_maintenances"][0]["incident_updates"]] == [
+            "completed",
+            "in_progress",
+            "scheduled",
+        ]
+        assert "Database upgrade is complete." in await (await client.get("/status/history.atom")).text()
