@@ -28,6 +28,7 @@ from chatops.commands.registry import CommandConflict
 from chatops.config import Config, ConfigError, load_config
 from chatops.context import UserError
 from chatops.hooks import PluginConflict
+from chatops.plugins import load_plugins, new_plugin_manager
 from chatops.storage.db import DatabaseURLError, redact
 from chatops.timefmt import iso_utc
 from chatops.transports.base import TransportError
@@ -46,6 +47,16 @@ def _common(parser: argparse.ArgumentParser, defaults: bool) -> None:
         "--db", metavar="URL", default=suppress, help="database URL (sqlite:///… or postgresql://…)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", default=suppress or False, help="log more")
+
+
+def plugin_commands() -> dict[str, Any]:
+    """Subcommands the installed plugins add (``chatops_cli_commands``), found without a config."""
+    pm = new_plugin_manager()
+    load_plugins(pm)
+    found: dict[str, Any] = {}
+    for part in pm.hook.chatops_cli_commands():
+        found.update(part or {})
+    return found
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", metavar="DIR", help="write the report (and any charts) into DIR")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations (back up first)")
+    for name, command in plugin_commands().items():
+        if name not in sub.choices:
+            command.configure(sub.add_parser(name, help=command.help))
     for child in sub.choices.values():
         _common(child, defaults=False)
     return parser
@@ -340,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        if args.command not in COMMANDS:  # a plugin's subcommand
+            command = plugin_commands()[args.command]
+            return asyncio.run(_with_app(args, lambda app: command.run(app, args), transports={}))
         return asyncio.run(COMMANDS[args.command](args))
     except (ConfigError, DatabaseURLError, PluginConflict, CommandConflict) as exc:
         print(f"chatops: configuration error: {exc}", file=sys.stderr)

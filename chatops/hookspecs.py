@@ -242,3 +242,16 @@ def chatops_statuspage_publishers(app: App) -> dict[str, Any] | None:
     the public incident's id, name, status, impact, the update's body and the
     components it affects.  Collected.
     """
+
+
+# --- command line ---
+
+
+@hookspec
+def chatops_cli_commands() -> dict[str, Any] | None:
+    """Subcommands a plugin adds to ``chatops``: ``{name: command}``.
+
+    A command has ``help`` (one line), ``configure(parser)`` (add its
+    arguments to an ``argparse`` parser) and ``async run(app, args) -> int``
+    (the exit code), run with a started app and no transports.  Collected.
+    """

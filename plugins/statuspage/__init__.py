@@ -19,6 +19,7 @@ from chatops.scheduler import TimerHandler
 from chatops_plugins.statuspage import cadence, delivery, maintenance, web
 from chatops_plugins.statuspage.commands import COMMANDS
 from chatops_plugins.statuspage.config import StatuspageConfig
+from chatops_plugins.statuspage.export import ExportCommand
 from chatops_plugins.statuspage.publishers import AtlassianStatuspage, SignedWebhook
 
 if TYPE_CHECKING:
@@ -54,6 +55,11 @@ def chatops_statuspage_publishers(app: App) -> dict[str, Any]:
     if config.atlassian is not None:
         found["atlassian"] = AtlassianStatuspage(config.atlassian)
     return found
+
+
+@hookimpl
+def chatops_cli_commands() -> dict[str, Any]:
+    return {"statuspage": ExportCommand()}
 
 
 @hookimpl
