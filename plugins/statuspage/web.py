@@ -53,7 +53,13 @@ def html(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> str:
     def when(stamp: str) -> str:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(tz).strftime("%b %d, %H:%M %Z")
 
+    touched: dict[str, int] = {}
+    for row in data["incidents"]:
+        if row.get("kind", "incident") == "incident":
+            for component in row["components"]:
+                touched[component] = touched.get(component, 0) + 1
     return env.get_template("status.html.j2").render(
+        touched=touched,
         name=config.name,
         status=summary["status"],
         components=summary["components"],

@@ -87,8 +87,14 @@ async def test_a_customer_sees_the_public_story_in_a_browser(
     dom = await browse(served, tmp_path, "--dump-dom")
     assert "<title>Example Status</title>" in dom
     assert 'class="banner major" role="status">Partial System Outage</p>' in dom
-    assert '<span>Checkout</span> <span class="state">Partial outage</span>' in dom
-    assert '<span>Login</span> <span class="state">Operational</span>' in dom
+    assert (
+        'Checkout <small class="history">1 incident in 90 days</small></span> <span class="state">Partial outage'
+        in dom
+    )
+    assert (
+        'Login <small class="history">0 incidents in 90 days</small></span> <span class="state">Operational'
+        in dom
+    )
     assert "Some customers cannot pay. We are on it." in dom and "Mar 02, 15:00 CET" in dom
     assert "connection pool exhaustion" not in dom  # the room's words stay in the room
 
