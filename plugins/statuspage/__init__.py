@@ -74,8 +74,9 @@ async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
 
 @hookimpl
 async def chatops_startup(app: App) -> None:
-    """Deliveries that were due while chatops was down go out now."""
-    if not app.clock.fake:
+    """Deliveries that were due while chatops was down go out now (from a serving process only:
+    a one-off command such as ``chatops statuspage export`` has no transports and sends nothing)."""
+    if not app.clock.fake and app.transports:
         await delivery.worker_of(app).kick()
 
 

@@ -18,6 +18,7 @@ from chatops.scheduler import Timer
 from chatops_plugins.incident import lookup
 from chatops_plugins.incident import store as incidents
 from chatops_plugins.incident.domain import Incident
+from chatops_plugins.statuspage import store
 from chatops_plugins.statuspage.config import StatuspageConfig
 
 if TYPE_CHECKING:
@@ -74,6 +75,16 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
         line = summary(event, incident, lookup.scale_of(app).label(incident.severity))
         if line:
             await tx.send(room, line)
+    data = event.data()
+    public = await store.public_of(tx, incident.id)
+    reopened = event.kind == "status_changed" and data.get("from_status") == "resolved"
+    if reopened and public is not None and public.status == "resolved" and incident.room_id:
+        await tx.send(
+            incident.room_id,
+            f"⚠️ {incident.ref} is open again but the status page says resolved: "
+            '!statuspage draft "<what customers should know>" --status investigating, '
+            "then !statuspage publish",
+        )
     if not incident.is_open:
         await app.scheduler.cancel(tx, _key(incident.id))
         return
@@ -81,13 +92,12 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
     if cadence is None:
         await app.scheduler.cancel(tx, _key(incident.id))
         return
-    if event.kind in ("incident_declared", "status_published", "severity_changed"):
+    if event.kind in ("incident_declared", "status_published", "severity_changed") or reopened:
+        # Counted from when customers last heard: a severity change does not restart the silence.
+        heard = public.updated_at if public is not None and event.kind != "status_published" else event.at
+        due = max(app.clock.now(), heard + cadence)
         await app.scheduler.schedule(
-            tx,
-            kind=REMIND,
-            key=_key(incident.id),
-            due_at=event.at + cadence,
-            payload={"incident_id": incident.id},
+            tx, kind=REMIND, key=_key(incident.id), due_at=due, payload={"incident_id": incident.id}
         )
 
 

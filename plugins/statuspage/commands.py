@@ -9,6 +9,7 @@ from chatops import events as event_log
 from chatops.models.content import Button, Buttons, Content, Text
 from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup
+from chatops_plugins.incident import store as incidents
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.events import stream_of
 from chatops_plugins.statuspage import delivery, store
@@ -24,7 +25,7 @@ from chatops_plugins.statuspage.domain import (
 )
 from chatops_plugins.statuspage.events import StatusPublished
 
-WRITE = Permission("statuspage.draft", ("anyone",), "draft status page updates")
+WRITE = Permission("statuspage.draft", ("comms-lead", "ic", "admin"), "draft status page updates")
 PUBLISH = Permission("statuspage.publish", ("comms-lead", "ic", "admin"), "publish to the status page")
 SEVERITY_IMPACT = {1: "critical", 2: "major", 3: "minor", 4: "none"}
 
@@ -57,7 +58,7 @@ def component_list(raw: str, ctx: CommandContext) -> list[str]:
     return wanted
 
 
-def preview(draft: Draft, ref: str, names: dict[str, str]) -> str:
+def preview(draft: Draft, names: dict[str, str]) -> str:
     parts = [draft.status.capitalize(), f"{draft.impact} impact"]
     affected = ", ".join(f"{names.get(c, c)}: {s.replace('_', ' ')}" for c, s in draft.components.items())
     return f"[{' · '.join(parts)}{' · ' + affected if affected else ''}] {draft.body}"
@@ -66,18 +67,24 @@ def preview(draft: Draft, ref: str, names: dict[str, str]) -> str:
 @group.command(
     "draft",
     Arg("text", greedy=True, help="what customers should read"),
+    Option(
+        "--title",
+        metavar="TEXT",
+        help="the public title (needed the first time; the incident's stays internal)",
+    ),
     Option("--components", component_list, metavar="a,b", help="affected components"),
     Option("--status", choice(STATUSES, "status"), metavar="|".join(STATUSES)),
     Option("--impact", choice(IMPACTS, "impact"), metavar="|".join(IMPACTS)),
     Option("--component-status", choice(COMPONENT_STATUSES, "component status"), metavar="STATUS"),
     ID,
     help="write the next public update (a preview; nothing is published)",
-    example='!statuspage draft "Some payments are failing; we are working on a fix." --components checkout',
+    example='!statuspage draft "Some payments fail; we are on it." --title "Checkout degraded"',
     permission=WRITE,
 )
 async def draft(
     ctx: CommandContext,
     text: str,
+    title: str | None,
     components: list[str] | None,
     status: str | None,
     impact: str | None,
@@ -86,25 +93,31 @@ async def draft(
 ) -> None:
     incident = await lookup.find(ctx)
     async with ctx.app.db.read() as conn:
-        previous = await store.draft_of(conn, incident.id)
-    impact = impact or (previous.impact if previous else SEVERITY_IMPACT.get(incident.severity, "minor"))
-    state = component_status or IMPACT_TO_COMPONENT[impact]
-    chosen = (
-        {c: state for c in components}
-        if components is not None
-        else (previous.components if previous else {})
+        public = await store.public_of(conn, incident.id)
+    # What is not said carries over from what customers read now, not from an older draft.
+    current_status = public.status if public is not None and public.status != "resolved" else "investigating"
+    impact = impact or (
+        public.impact if public is not None else SEVERITY_IMPACT.get(incident.severity, "minor")
     )
-    new = Draft(text, status or "investigating", impact, chosen)
-    if new.status == "resolved" and str(incident.status) != "resolved":
-        raise UserError(check_message(new, str(incident.status)))
+    state = component_status or IMPACT_TO_COMPONENT[impact]
+    chosen = {c: state for c in components} if components is not None else {}
+    new = Draft(text, status or current_status, impact, chosen, title)
+    try:
+        check(new, incident_status=str(incident.status), private=False, private_ok=True, first=public is None)
+    except Refused as refused:
+        raise UserError(str(refused)) from None
     await ctx.app.db.write(lambda tx: store.save_draft(tx, incident.id, new, ctx.sender.id, ctx.now))
     names = {c.id: c.name for c in settings(ctx).components}
+    shown_title = title or (public.name if public is not None else "")
     publish_command = f"!statuspage publish --id {incident.id}"
     await ctx.reply(
         Content(
             (
                 Text(
-                    (f"Draft for the status page (not published yet):\n{preview(new, incident.ref, names)}",)
+                    (
+                        "Draft for the status page (not published yet):\n"
+                        f"“{shown_title}” {preview(new, names)}",
+                    )
                 ),
                 Text((f"Publish it: {publish_command} (Comms Lead or IC)",)),
                 Buttons(
@@ -113,14 +126,6 @@ async def draft(
             )
         )
     )
-
-
-def check_message(draft: Draft, incident_status: str) -> str:
-    try:
-        check(draft, incident_status=incident_status, private=False, private_ok=True)
-    except Refused as refused:
-        return str(refused)
-    return ""
 
 
 @group.command(
@@ -136,26 +141,35 @@ async def publish(ctx: CommandContext, private_ok: bool, id: int | None) -> None
     now = ctx.now
 
     async def write(tx: Tx) -> tuple[Draft, int]:
+        current = await incidents.get(tx, incident.id)  # its status as of this write, not as of the command
+        assert current is not None
         found = await store.draft_of(tx, incident.id)
         if found is None:
             raise UserError(
                 'Nothing to publish: write it first with !statuspage draft "<text for customers>"'
             )
+        public = await store.public_of(tx, incident.id)
         try:
             check(
-                found, incident_status=str(incident.status), private=incident.private, private_ok=private_ok
+                found,
+                incident_status=str(current.status),
+                private=current.private,
+                private_ok=private_ok,
+                first=public is None,
             )
         except Refused as refused:
             raise UserError(str(refused)) from None
-        public_id = await store.publish(tx, incident.id, incident.title, found, ctx.sender.id, now)
+        public_id, components = await store.publish(tx, incident.id, found, ctx.sender.id, now)
+        title = found.title or (public.name if public is not None else "")
         change = {
             "incident_id": incident.id,
             "status_incident_id": public_id,
-            "name": incident.title,
+            "kind": "incident",
+            "name": title,
             "status": found.status,
             "impact": found.impact,
             "body": found.body,
-            "components": found.components,
+            "components": components,
             "published_at": now.isoformat(),
         }
         await delivery.queue(tx, ctx.app, change)

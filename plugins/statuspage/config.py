@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -55,6 +56,17 @@ class StatuspageConfig(BaseModel):
         None, description="Also publish to an Atlassian Statuspage page"
     )
     webhooks: list[WebhookConfig] = Field([], description="Also POST each change, signed, to these URLs")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)"
+            ) from None
+        return value
 
     @field_validator("update_every")
     @classmethod

@@ -108,18 +108,15 @@ class Worker:
             return await conn.scalar(query.order_by(deliveries.c.next_at).limit(1))
 
     async def run_due(self) -> int:
-        """Deliver every due row, publishers in parallel, each publisher's rows in order."""
+        """Deliver what is due, publishers in parallel; each publisher's rows strictly in order (a row
+        waiting for its retry holds back the later ones, so an external page never goes backwards)."""
         async with self._running:
             now = self.app.clock.now()
             async with self.app.db.read() as conn:
                 rows = (
                     await conn.execute(
                         select(deliveries)
-                        .where(
-                            deliveries.c.delivered_at.is_(None),
-                            deliveries.c.gave_up_at.is_(None),
-                            deliveries.c.next_at <= now,
-                        )
+                        .where(deliveries.c.delivered_at.is_(None), deliveries.c.gave_up_at.is_(None))
                         .order_by(deliveries.c.id)
                     )
                 ).all()
@@ -127,20 +124,35 @@ class Worker:
             for row in rows:
                 by_publisher.setdefault(row.publisher, []).append(row)
             known = publishers(self.app)
-            await asyncio.gather(*(self._deliver_in_order(known.get(p), r) for p, r in by_publisher.items()))
-            return len(rows)
+            ready = {p: r for p, r in by_publisher.items() if r[0].next_at <= now}
+            done = await asyncio.gather(*(self._deliver_in_order(known.get(p), r) for p, r in ready.items()))
+            return sum(done)
 
-    async def _deliver_in_order(self, publisher: Publisher | None, rows: list[Any]) -> None:
+    async def _deliver_in_order(self, publisher: Publisher | None, rows: list[Any]) -> int:
+        sent = 0
         for row in rows:
             if not await self._deliver(publisher, row):
-                return  # later changes wait for the earlier one: the external page stays in order
+                break
+            sent += 1
+        return sent + (0 if sent == len(rows) else 1)  # the attempt that failed counts as a delivery tried
 
     async def _deliver(self, publisher: Publisher | None, row: Any) -> bool:
         now = self.app.clock.now()
+        if publisher is None:  # removed from the config: nothing to retry
+
+            async def drop(tx: Tx) -> None:
+                await tx.execute(
+                    update(deliveries)
+                    .where(deliveries.c.id == row.id)
+                    .values(gave_up_at=now, error="the publisher is no longer configured")
+                )
+
+            await self.app.db.write(drop)
+            return True
+        payload = {k: v for k, v in dict(row.change).items() if k != "incident_id"}  # internal: stays here
+        payload["delivery_id"] = f"{row.publisher}:{row.id}"  # a receiver can drop a repeat by it
         try:
-            if publisher is None:
-                raise PublishError(f"the publisher {row.publisher!r} is no longer configured")
-            await asyncio.wait_for(publisher.deliver(self.app, dict(row.change)), timeout=30)
+            await asyncio.wait_for(publisher.deliver(self.app, payload), timeout=30)
         except Exception as exc:
             reason = str(exc) if isinstance(exc, PublishError) else f"{exc.__class__.__name__}: {exc}"
             if not isinstance(exc, PublishError):

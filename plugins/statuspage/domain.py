@@ -48,12 +48,20 @@ class Draft:
     status: str
     impact: str
     components: dict[str, str]  # component id -> status
+    title: str | None = None  # the public title (the internal one never goes out)
 
 
-def check(draft: Draft, *, incident_status: str, private: bool, private_ok: bool) -> None:
+def check(
+    draft: Draft, *, incident_status: str, private: bool, private_ok: bool, first: bool = False
+) -> None:
     """Refuse what must not reach customers."""
     if not draft.body.strip():
         raise Refused("A public update needs text for customers.")
+    if first and not (draft.title or "").strip():
+        raise Refused(
+            "The first public update needs a public title (the incident's own title stays internal): "
+            '!statuspage draft "<text>" --title "Checkout is degraded"'
+        )
     if draft.status == "resolved" and incident_status != "resolved":
         raise Refused(
             f"The incident is {incident_status}: the page says resolved only once the incident is resolved "
@@ -80,3 +88,16 @@ def indicator(component_statuses: list[str], open_impacts: list[str], maintenanc
     if worst == "none" and maintenance:
         return "maintenance", _DESCRIPTIONS["maintenance"]
     return worst, _DESCRIPTIONS[worst]
+
+
+_SEVERITY_ORDER = list(COMPONENT_STATUSES)
+
+
+def worst(statuses: list[str]) -> str:
+    """The worst of component statuses ("operational" when there are none)."""
+    ranked = [
+        s
+        for s in ("major_outage", "partial_outage", "degraded_performance", "under_maintenance")
+        if s in statuses
+    ]
+    return ranked[0] if ranked else "operational"

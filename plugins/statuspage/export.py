@@ -34,7 +34,10 @@ class ExportCommand:
 
     async def run(self, app: App, args: argparse.Namespace) -> int:
         config, data, now = await web.gather(app)
-        files = {"index.html": web.html(config, data, now), "history.atom": views.atom(config, data, now)}
+        files = {
+            "index.html": web.html(config, data, now, feed_url="history.atom"),
+            "history.atom": views.atom(config, data, now),
+        }
         for name, document in views.documents(config, data, now).items():
             files[f"api/v2/{name}"] = json.dumps(document, indent=2)
         directory = Path(args.directory)

@@ -19,16 +19,14 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserE
 from chatops.clock import parse_duration
 from chatops.scheduler import Timer
 from chatops.storage.db import Tx
-from chatops.storage.upsert import upsert
 from chatops.timefmt import local_time
 from chatops_plugins.oncall.schedule import localize
 from chatops_plugins.statuspage import delivery
 from chatops_plugins.statuspage.commands import component_list
-from chatops_plugins.statuspage.tables import component_states, public_incidents, public_updates
+from chatops_plugins.statuspage.store import recompute_components
+from chatops_plugins.statuspage.tables import public_incidents, public_updates
 
-MAINTAIN = Permission(
-    "statuspage.maintenance", ("responder", "admin"), "schedule maintenance on the status page"
-)
+MAINTAIN = Permission("statuspage.maintenance", ("admin",), "schedule maintenance on the status page")
 STEP = "statuspage.maintenance"
 group = CommandGroup("maintenance", help="scheduled maintenance on the status page")
 
@@ -52,13 +50,18 @@ def maintenance_id(raw: str, ctx: CommandContext) -> int:
     return int(text)
 
 
-async def _post(tx: Tx, row_id: int, status: str, body: str, components: dict[str, str], by: str) -> None:
+async def _post(tx: Tx, row_id: int, status: str, body: str, by: str) -> None:
+    """A public update of the maintenance; components follow from every open incident and maintenance."""
     app = tx.app
     assert app is not None
     now = app.clock.now()
-    await tx.execute(
-        update(public_incidents).where(public_incidents.c.id == row_id).values(status=status, updated_at=now)
-    )
+    values: dict[str, Any] = {"status": status, "updated_at": now}
+    if status == "completed":
+        values["resolved_at"] = now
+    await tx.execute(update(public_incidents).where(public_incidents.c.id == row_id).values(**values))
+    row = (await tx.execute(select(public_incidents).where(public_incidents.c.id == row_id))).one()
+    states = await recompute_components(tx, now)
+    components = {c: states.get(c, "operational") for c in row.components}
     await tx.execute(
         insert(public_updates).values(
             status_incident_id=row_id,
@@ -69,23 +72,17 @@ async def _post(tx: Tx, row_id: int, status: str, body: str, components: dict[st
             published_by=by,
         )
     )
-    for component, state in components.items():
-        await upsert(
-            tx,
-            component_states,
-            {"component_id": component, "status": state, "updated_at": now},
-            ("component_id",),
-            {"status": state, "updated_at": now},
-        )
-    row = (await tx.execute(select(public_incidents).where(public_incidents.c.id == row_id))).one()
     change = {
         "incident_id": None,
         "status_incident_id": row_id,
+        "kind": "maintenance",
         "name": row.name,
         "status": status,
         "impact": "maintenance",
         "body": body,
         "components": components,
+        "scheduled_for": row.scheduled_for.isoformat() if row.scheduled_for else None,
+        "scheduled_until": row.scheduled_until.isoformat() if row.scheduled_until else None,
         "published_at": now.isoformat(),
     }
     await delivery.queue(tx, app, change)
@@ -146,7 +143,7 @@ async def schedule(
             )
         )
         row_id = int(result.inserted_primary_key[0])
-        await _post(tx, row_id, "scheduled", body, {}, ctx.sender.id)
+        await _post(tx, row_id, "scheduled", body, ctx.sender.id)
         for step, at in (("start", start), ("end", ends)):
             await ctx.app.scheduler.schedule(
                 tx,
@@ -179,7 +176,7 @@ async def cancel(ctx: CommandContext, maintenance: int) -> None:
             )
         for step in ("start", "end"):
             await ctx.app.scheduler.cancel(tx, f"statuspage:maintenance:{maintenance}:{step}")
-        await _post(tx, maintenance, "completed", f"{row.name} has been called off.", {}, ctx.sender.id)
+        await _post(tx, maintenance, "completed", f"{row.name} has been called off.", ctx.sender.id)
         return str(row.name)
 
     name = await ctx.app.db.write(write)
@@ -195,14 +192,9 @@ async def step(tx: Tx, timer: Timer) -> None:
         return
     names = ", ".join(row.components) or "the service"
     if timer.payload["step"] == "start" and row.status == "scheduled":
-        states = {c: "under_maintenance" for c in row.components}
-        await _post(tx, row.id, "in_progress", f"{row.name} is in progress ({names}).", states, "statuspage")
+        await _post(tx, row.id, "in_progress", f"{row.name} is in progress ({names}).", "statuspage")
     elif timer.payload["step"] == "end" and row.status == "in_progress":
-        states = {c: "operational" for c in row.components}
-        await _post(tx, row.id, "completed", f"{row.name} is complete.", states, "statuspage")
-        await tx.execute(
-            update(public_incidents).where(public_incidents.c.id == row.id).values(resolved_at=row.updated_at)
-        )
+        await _post(tx, row.id, "completed", f"{row.name} is complete.", "statuspage")
 
 
 COMMANDS: list[Any] = [group]

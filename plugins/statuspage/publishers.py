@@ -62,10 +62,14 @@ class AtlassianStatuspage:
         incident: dict[str, Any] = {
             "status": change["status"],
             "body": change["body"],
-            "impact_override": change["impact"],
             "components": components,
             "component_ids": list(components),
         }
+        if change.get("kind") == "maintenance":  # a scheduled maintenance there too, with its window
+            incident["scheduled_for"] = change.get("scheduled_for")
+            incident["scheduled_until"] = change.get("scheduled_until")
+        else:
+            incident["impact_override"] = change["impact"]
         async with app.db.read() as conn:
             known = await conn.scalar(
                 select(external_ids.c.external_id).where(
@@ -123,5 +127,6 @@ class SignedWebhook:
             "Content-Type": "application/json",
             "X-Chatops-Timestamp": stamp,
             "X-Chatops-Signature": f"sha256={digest.hexdigest()}",
+            "X-Chatops-Delivery": str(change.get("delivery_id", "")),
         }
         await _send("POST", self.config.url, body, headers, f"The webhook {self.config.name}")

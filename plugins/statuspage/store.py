@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, update
 
 from chatops.storage.db import Tx
 from chatops.storage.upsert import upsert
-from chatops_plugins.statuspage.domain import Draft
+from chatops_plugins.statuspage.domain import Draft, worst
 from chatops_plugins.statuspage.tables import component_states, drafts, public_incidents, public_updates
 
 
@@ -22,51 +22,53 @@ async def save_draft(tx: Tx, incident_id: int, draft: Draft, by: str, now: datet
         "components": draft.components,
         "created_by": by,
         "created_at": now,
+        "title": draft.title,
     }
     await upsert(tx, drafts, row, ("incident_id",), {k: v for k, v in row.items() if k != "incident_id"})
 
 
 async def draft_of(conn: Any, incident_id: int) -> Draft | None:
     row = (await conn.execute(select(drafts).where(drafts.c.incident_id == incident_id))).first()
-    return None if row is None else Draft(row.body, row.status, row.impact, dict(row.components))
+    return None if row is None else Draft(row.body, row.status, row.impact, dict(row.components), row.title)
 
 
-async def publish(tx: Tx, incident_id: int, title: str, draft: Draft, by: str, now: datetime) -> int:
-    """The draft becomes a public update (and the public incident is opened or moved on)."""
-    row = (
-        await tx.execute(select(public_incidents).where(public_incidents.c.incident_id == incident_id))
-    ).first()
-    stamps: dict[str, Any] = {}
+async def public_of(conn: Any, incident_id: int) -> Any:
+    """The public incident telling of ``incident_id``, if it was ever published."""
+    query = select(public_incidents).where(public_incidents.c.incident_id == incident_id)
+    return (await conn.execute(query)).first()
+
+
+async def publish(
+    tx: Tx, incident_id: int, draft: Draft, by: str, now: datetime
+) -> tuple[int, dict[str, str]]:
+    """The draft becomes a public update (the public incident is opened or moved on); returns its id
+    and the states of its components afterwards (what publishers must show)."""
+    row = await public_of(tx, incident_id)
+    stamps: dict[str, Any] = {"resolved_at": now if draft.status == "resolved" else None}
     if draft.status == "monitoring":
         stamps["monitoring_at"] = now
-    if draft.status == "resolved":
-        stamps["resolved_at"] = now
     if row is None:
         result = await tx.execute(
             insert(public_incidents).values(
                 incident_id=incident_id,
-                name=title,
+                name=draft.title,
                 status=draft.status,
                 impact=draft.impact,
                 components=draft.components,
                 created_at=now,
                 updated_at=now,
+                kind="incident",
                 **stamps,
             )
         )
-        public_id = int(result.inserted_primary_key[0])
+        public_id, components = int(result.inserted_primary_key[0]), dict(draft.components)
     else:
-        public_id = int(row.id)
+        public_id, components = int(row.id), {**row.components, **draft.components}
+        values = {"status": draft.status, "impact": draft.impact, "components": components, "updated_at": now}
+        if draft.title:
+            values["name"] = draft.title
         await tx.execute(
-            update(public_incidents)
-            .where(public_incidents.c.id == public_id)
-            .values(
-                status=draft.status,
-                impact=draft.impact,
-                components={**row.components, **draft.components},
-                updated_at=now,
-                **stamps,
-            )
+            update(public_incidents).where(public_incidents.c.id == public_id).values(**values, **stamps)
         )
     await tx.execute(
         insert(public_updates).values(
@@ -78,14 +80,29 @@ async def publish(tx: Tx, incident_id: int, title: str, draft: Draft, by: str, n
             published_by=by,
         )
     )
-    touched = dict(draft.components)
-    if draft.status == "resolved":  # everything it touched is operational again
-        touched = {c: "operational" for c in {**(dict(row.components) if row else {}), **draft.components}}
-    for component, status in touched.items():
-        state = {"component_id": component, "status": status, "updated_at": now}
-        await upsert(tx, component_states, state, ("component_id",), {"status": status, "updated_at": now})
     await tx.execute(delete(drafts).where(drafts.c.incident_id == incident_id))
-    return public_id
+    states = await recompute_components(tx, now)
+    return public_id, {c: states.get(c, "operational") for c in components}
+
+
+async def recompute_components(tx: Tx, now: datetime) -> dict[str, str]:
+    """Each component's state: the worst of the open incidents and maintenance touching it."""
+    claims: dict[str, list[str]] = {}
+    rows = await tx.execute(
+        select(public_incidents.c.kind, public_incidents.c.components).where(
+            public_incidents.c.status.not_in(("resolved", "completed", "scheduled"))
+        )
+    )
+    for kind, components in rows:
+        for component, state in components.items():
+            claims.setdefault(component, []).append("under_maintenance" if kind == "maintenance" else state)
+    known = {row.component_id: row.status for row in await tx.execute(select(component_states))}
+    states = {c: worst(claims.get(c, [])) for c in {*known, *claims}}
+    for component, state in states.items():
+        if known.get(component) != state:
+            row = {"component_id": component, "status": state, "updated_at": now}
+            await upsert(tx, component_states, row, ("component_id",), {"status": state, "updated_at": now})
+    return states
 
 
 async def page_data(conn: Any, now: datetime, history_days: int) -> dict[str, Any]:

@@ -58,6 +58,7 @@ drafts = Table(
     Column("components", JSON, nullable=False),
     Column("created_by", String(255), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("title", String(300), nullable=True),  # the public title, if this draft sets it
 )
 
 deliveries = Table(

@@ -147,21 +147,25 @@ def documents(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> 
 def atom(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> str:
     """Each public update as an entry, newest first."""
     base = config.public_url.rstrip("/")
-    entries = []
+    updates = []
     for row in data["incidents"]:  # incidents and maintenance alike
+        anchor = f"{'mnt' if row.get('kind') == 'maintenance' else 'inc'}-{row['id']}"
         for update in data["updates"].get(row["id"], []):
-            entries.append(
-                "<entry>"
-                f"<id>tag:{escape(base or 'chatops')},status:upd-{update['id']}</id>"
-                f"<title>{escape(row['name'])}: {escape(update['status'])}</title>"
-                f"<updated>{iso(update['created_at'])}</updated>"
-                f'<link href="{escape(base)}/status#inc-{row["id"]}"/>'
-                f'<content type="text">{escape(update["body"])}</content>'
-                "</entry>"
-            )
+            updates.append((update["created_at"], update["id"], row, anchor, update))
+    entries = [
+        "<entry>"
+        f"<id>tag:{escape(base or 'chatops')},status:upd-{update['id']}</id>"
+        f"<title>{escape(row['name'])}: {escape(update['status'].replace('_', ' '))}</title>"
+        f"<updated>{iso(update['created_at'])}</updated>"
+        f'<link href="{escape(base)}/status#{anchor}"/>'
+        f'<content type="text">{escape(update["body"])}</content>'
+        "</entry>"
+        for _, _, row, anchor, update in sorted(updates, key=lambda u: (u[0], u[1]), reverse=True)
+    ]
     updated = iso(max([r["updated_at"] for r in data["incidents"]], default=now))
     return (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<id>tag:{escape(base or 'chatops')},status</id><title>{escape(config.name)}</title>"
+        f"<author><name>{escape(config.name)}</name></author>"
         f'<updated>{updated}</updated><link href="{escape(base)}/status"/>' + "".join(entries) + "</feed>\n"
     )

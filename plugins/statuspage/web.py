@@ -39,7 +39,9 @@ async def gather(app: App) -> tuple[StatuspageConfig, dict[str, Any], datetime]:
     return config, data, now
 
 
-def html(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> str:
+def html(
+    config: StatuspageConfig, data: dict[str, Any], now: datetime, feed_url: str = "/status/history.atom"
+) -> str:
     docs = views.documents(config, data, now)
     summary = docs["summary.json"]
     listed = docs["incidents.json"]["incidents"]
@@ -60,6 +62,7 @@ def html(config: StatuspageConfig, data: dict[str, Any], now: datetime) -> str:
                 touched[component] = touched.get(component, 0) + 1
     return env.get_template("status.html.j2").render(
         touched=touched,
+        feed_url=feed_url,
         name=config.name,
         status=summary["status"],
         components=summary["components"],

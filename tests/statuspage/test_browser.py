@@ -78,7 +78,7 @@ async def test_a_customer_sees_the_public_story_in_a_browser(
     await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
     await chat.say("!incident hypothesis connection pool exhaustion", user="alice", room=ROOM)
     await chat.say(
-        '!statuspage draft "Some customers cannot pay. We are on it." --components checkout',
+        '!statuspage draft "Some customers cannot pay. We are on it." --title "Payments failing" --components checkout',
         user="alice",
         room=ROOM,
     )
@@ -96,7 +96,10 @@ async def test_a_customer_sees_the_public_story_in_a_browser(
         in dom
     )
     assert "Some customers cannot pay. We are on it." in dom and "Mar 02, 15:00 CET" in dom
-    assert "connection pool exhaustion" not in dom  # the room's words stay in the room
+    assert (
+        "connection pool exhaustion" not in dom and "Checkout API errors" not in dom
+    )  # the room's stay in it
+    assert "Payments failing" in dom
 
     await asyncio.to_thread(ARTIFACTS.mkdir, parents=True, exist_ok=True)
     shot = ARTIFACTS / "statuspage.png"

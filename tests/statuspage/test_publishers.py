@@ -99,7 +99,9 @@ async def test_each_change_reaches_statuspage_and_the_webhook(
 ) -> None:
     statuspage, sink, _ = remote
     await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
-    await publish(chat, "Some payments fail. We are investigating.", "--components checkout")
+    await publish(
+        chat, "Some payments fail. We are investigating.", '--title "Payments failing" --components checkout'
+    )
     await publish(chat, "A fix is rolling out.", "--status identified")
     assert [(m, p) for m, p, _ in statuspage.requests] == [
         ("POST", "/v1/pages/pg1/incidents"),
@@ -107,13 +109,15 @@ async def test_each_change_reaches_statuspage_and_the_webhook(
     ]
     first = statuspage.requests[0][2]["incident"]
     assert first == {
-        "name": "Checkout API errors",
+        "name": "Payments failing",
         "status": "investigating",
         "body": "Some payments fail. We are investigating.",
         "impact_override": "major",
         "components": {"cmp-123": "partial_outage"},
         "component_ids": ["cmp-123"],
     }
+    assert [c["delivery_id"] for c in sink.received] == ["webhook:comms:1", "webhook:comms:3"]
+    assert all("incident_id" not in c for c in sink.received)  # our internal numbers stay here
     assert [(c["status"], c["body"]) for c in sink.received] == [
         ("investigating", "Some payments fail. We are investigating."),
         ("identified", "A fix is rolling out."),
@@ -126,7 +130,9 @@ async def test_a_failing_publisher_is_retried_reported_and_holds_up_no_other(
     statuspage, sink, _ = remote
     await chat.say('!incident declare "Checkout API errors" --sev 2', user="alice")
     statuspage.failing = 2
-    sent = await publish(chat, "Some payments fail. We are investigating.", "--components checkout")
+    sent = await publish(
+        chat, "Some payments fail. We are investigating.", '--title "Payments failing" --components checkout'
+    )
     sent += await chat.advance("1s")
     warnings = [m.text for m in chat.transport.sent if m.room == ROOM and m.text.startswith("⚠️")]
     assert warnings == [
@@ -135,14 +141,20 @@ async def test_a_failing_publisher_is_retried_reported_and_holds_up_no_other(
     ]
     assert len(sink.received) == 1 and statuspage.requests == []  # the webhook was not held up
 
+    await publish(chat, "A fix is rolling out.", "--status identified")  # the later change waits its turn
+    assert statuspage.requests == [] and len(sink.received) == 2
+
     worker = delivery.worker_of(chat.app)
     await chat.advance("5s")
     assert await worker.run_due() == 1 and statuspage.requests == []  # second failure: backoff doubles
     await chat.advance("9s")
     assert await worker.run_due() == 0  # not due yet
     await chat.advance("1s")
-    assert await worker.run_due() == 1
-    assert [m for m, _, _ in statuspage.requests] == ["POST"]
+    assert await worker.run_due() == 2  # the first, then the one it held back, in order
+    assert [(m, r["incident"]["status"]) for m, _, r in statuspage.requests] == [
+        ("POST", "investigating"),
+        ("PATCH", "identified"),
+    ]
     assert (
         len([m for m in chat.transport.sent if m.room == ROOM and m.text.startswith("⚠️")]) == 1
     )  # told once
