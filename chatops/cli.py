@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import signal
@@ -49,13 +50,27 @@ def _common(parser: argparse.ArgumentParser, defaults: bool) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", default=suppress or False, help="log more")
 
 
+@functools.cache
 def plugin_commands() -> dict[str, Any]:
-    """Subcommands the installed plugins add (``chatops_cli_commands``), found without a config."""
-    pm = new_plugin_manager()
-    load_plugins(pm)
+    """Subcommands the installed plugins add (``chatops_cli_commands``), found without a config.
+
+    A plugin that fails here is reported and skipped: the core commands (``db upgrade``, ``run``)
+    must keep working whatever a plugin does.
+    """
     found: dict[str, Any] = {}
-    for part in pm.hook.chatops_cli_commands():
-        found.update(part or {})
+    try:
+        pm = new_plugin_manager()
+        load_plugins(pm)
+        parts = pm.hook.chatops_cli_commands()
+    except Exception as exc:  # a plugin that cannot even load
+        print(f"chatops: plugin commands unavailable: {exc}", file=sys.stderr)
+        return found
+    for part in parts:
+        for name, command in (part or {}).items():
+            if name in found or name in COMMANDS:
+                print(f"chatops: the command {name!r} is offered twice; ignoring the second", file=sys.stderr)
+                continue
+            found[name] = command
     return found
 
 
@@ -94,8 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations (back up first)")
     for name, command in plugin_commands().items():
-        if name not in sub.choices:
+        try:
             command.configure(sub.add_parser(name, help=command.help))
+        except Exception as exc:
+            print(f"chatops: the {name!r} command is unavailable: {exc}", file=sys.stderr)
     for child in sub.choices.values():
         _common(child, defaults=False)
     return parser
