@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from chatops_plugins.metrics.domain import MEASURES, Report
 
@@ -30,30 +31,28 @@ def draw(report: Report, means: dict[str, dict[str, float]], out: Path) -> list[
         values = [report.frequency["month"][m].get(severity, 0) for m in months]
         axes.bar(months, values, bottom=bottom, label=f"Sev{severity}")
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
-    axes.set_title("Incidents per month by severity")
-    axes.set_ylabel("incidents")
-    if severities:
-        axes.legend()
-    figure.autofmt_xdate()
-    for suffix in ("png", "svg"):
-        figure.savefig(out / f"frequency.{suffix}")
-        written.append(f"frequency.{suffix}")
-    plt.close(figure)
+    written += _finish(plt, figure, axes, "Incidents per month by severity", "incidents", out / "frequency")
     figure, axes = plt.subplots(figsize=(8, 4))
-    plotted = False
     for name in MEASURES:
         series = means.get(name, {})
         if series:
-            plotted = True
             keys = sorted(series)
             axes.plot(keys, [series[k] / 60 for k in keys], marker="o", label=name.upper())
-    axes.set_title("Monthly mean time to detect, acknowledge, mitigate, resolve")
-    axes.set_ylabel("minutes")
-    if plotted:
+    title = "Monthly mean time to detect, acknowledge, mitigate, resolve"
+    written += _finish(plt, figure, axes, title, "minutes", out / "mttx")
+    return written
+
+
+def _finish(plt: Any, figure: Any, axes: Any, title: str, unit: str, stem: Path) -> list[str]:
+    """Title, axis, legend (when there is a series), then PNG and SVG; the names written."""
+    axes.set_title(title)
+    axes.set_ylabel(unit)
+    if axes.get_legend_handles_labels()[0]:
         axes.legend()
     figure.autofmt_xdate()
+    names = []
     for suffix in ("png", "svg"):
-        figure.savefig(out / f"mttx.{suffix}")
-        written.append(f"mttx.{suffix}")
+        figure.savefig(stem.with_suffix(f".{suffix}"))
+        names.append(f"{stem.name}.{suffix}")
     plt.close(figure)
-    return written
+    return names
