@@ -15,11 +15,12 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from chatops.storage.db import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x63686174  # "chat": the advisory lock key migrations hold on PostgreSQL
 
 
 def alembic_config(locations: Iterable[str]) -> AlembicConfig:
@@ -38,6 +39,9 @@ async def upgrade(db: Database, locations: Iterable[str]) -> None:
         command.upgrade(cfg, "heads")
 
     async with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            # Held until this transaction ends: a second replica waits here, then finds nothing to do.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(run)
 
 

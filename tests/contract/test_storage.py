@@ -145,3 +145,16 @@ async def test_postgres_is_not_migrated_behind_the_operators_back(pg_url: str) -
     with pytest.raises(ConfigError, match="chatops db upgrade"):
         await app.start(start_transports=False)
     await app.stop()
+
+
+async def test_replicas_migrating_together_take_turns(pg_url: str) -> None:
+    """Two replicas upgrading one fresh database at once: the advisory lock makes the second wait."""
+    from chatops.storage import migrate
+
+    apps = [App(load_config(None, db_url=pg_url, environ={}), transports={}) for _ in range(2)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(app.db, app.migration_locations()) for app in apps))
+        assert await migrate.pending(apps[0].db, apps[0].migration_locations()) == []
+    finally:
+        for app in apps:
+            await app.db.close()
