@@ -139,10 +139,11 @@ class App:
                     "back up the database, then run: chatops db upgrade",
                 )
         await self.hooks.call("chatops_startup", app=self)
-        if start_transports:
-            for transport in self.transports.values():
-                await transport.start()
         self.started = True
+        if not start_transports:
+            return  # a one-off command (export, report): it reads; it neither sends nor fires timers
+        for transport in self.transports.values():
+            await transport.start()
         await self.outbound.deliver_pending()
         self.scheduler.start()
         if not self.clock.fake:

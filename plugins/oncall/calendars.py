@@ -169,7 +169,8 @@ class Sync:
             )  # the next refresh, not synchronisation
 
     def start(self) -> None:
-        if sources(self.app) and not self.app.clock.fake and self.task is None:
+        """Only a serving process (one with transports) fetches: a one-off command does not."""
+        if sources(self.app) and self.app.transports and not self.app.clock.fake and self.task is None:
             self.task = asyncio.create_task(self._loop(), name="oncall-calendars")
 
     async def stop(self) -> None:
