@@ -29,6 +29,7 @@ from chatops.plugins import PluginReport, load_plugins, new_plugin_manager
 from chatops.scheduler import Scheduler
 from chatops.storage import migrate
 from chatops.storage.db import Database, SavepointTx, Tx
+from chatops.storage.single_writer import AlreadyServing, SingleWriter
 from chatops.storage.tables import events, outbox, timers
 from chatops.transports.base import Transport, TransportFactory
 from chatops.watchdog import Watchdog
@@ -74,6 +75,7 @@ class App:
         )
         self.dispatcher = Dispatcher(self)
         self.started = False
+        self._single_writer: SingleWriter | None = None
 
     # --- assembly ---
 
@@ -142,6 +144,14 @@ class App:
         self.started = True
         if not start_transports:
             return  # a one-off command (export, report): it reads; it neither sends nor fires timers
+        database = self.db.sqlite_path()
+        if database is not None:
+            self._single_writer = SingleWriter(database)
+            try:
+                self._single_writer.acquire()
+            except AlreadyServing as exc:
+                self._single_writer = None
+                raise ConfigError(self.config.source, "database", str(exc)) from None
         for transport in self.transports.values():
             await transport.start()
         await self.outbound.deliver_pending()
@@ -161,6 +171,9 @@ class App:
             await self.hooks.call("chatops_shutdown", app=self)
         self.started = False
         await self.db.close()
+        if self._single_writer is not None:
+            self._single_writer.release()
+            self._single_writer = None
 
     async def advance(self, delta: timedelta) -> None:
         """Move a fake clock forward, firing each due timer at its own due time."""

@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
@@ -144,6 +145,13 @@ class Database:
         self._orphans: set[asyncio.Task[None]] = set()
         self.job_timeout = job_timeout
         self.commits = 0
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file (None for PostgreSQL or an in-memory database)."""
+        if self.dialect != "sqlite":
+            return None
+        name = make_url(self.url).database
+        return None if not name or name == ":memory:" else Path(name).resolve()
 
     def _engine_options(self) -> dict[str, Any]:
         if self.dialect == "sqlite":

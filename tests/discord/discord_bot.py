@@ -35,7 +35,7 @@ class DiscordBot:
         self.http = settings.get("interactions") == "http"
         self.config = load_config(
             None,
-            db_url=f"sqlite:///{tmp / 'chatops.db'}",
+            db_url=f"sqlite:///{tmp / 'bot.db'}",  # not the harness's file: one serving process per SQLite file
             environ={},
             overrides={"web": {"enabled": False}, "transports": {"discord": transport}, **(config or {})},
         )

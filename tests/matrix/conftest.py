@@ -88,7 +88,7 @@ class Bot:
         }
         self.config = load_config(
             None,
-            db_url=f"sqlite:///{tmp / 'chatops.db'}",
+            db_url=f"sqlite:///{tmp / 'bot.db'}",  # not the harness's file: one serving process per SQLite file
             environ={},
             overrides={
                 "web": {"enabled": False},

@@ -39,7 +39,7 @@ class SlackBot:
         }
         self.config = load_config(
             None,
-            db_url=f"sqlite:///{tmp / 'chatops.db'}",
+            db_url=f"sqlite:///{tmp / 'bot.db'}",  # not the harness's file: one serving process per SQLite file
             environ={},
             overrides={"web": {"enabled": False}, "transports": {"slack": transport}, **(config or {})},
         )
