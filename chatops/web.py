@@ -1,10 +1,12 @@
-"""The app's web server: ``/healthz``, the routes plugins add, and transports' webhooks."""
+"""The app's web server: ``/healthz`` (alive), ``/readyz`` (serving), plugin routes, transports' webhooks."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from sqlalchemy import text
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -17,10 +19,26 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok" if app.started else "starting"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """Ready to serve: started, and the database answers within two seconds."""
+    app = request.app[APP_KEY]
+    if not app.started:
+        return web.json_response({"status": "starting"}, status=503)
+    try:
+        async with asyncio.timeout(2):
+            async with app.db.read() as conn:
+                await conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        problem = {"status": "database unavailable", "error": exc.__class__.__name__}
+        return web.json_response(problem, status=503)
+    return web.json_response({"status": "ready"})
+
+
 def build_web_app(app: App) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/readyz", readyz)
     for _plugin, routes in app.hooks.call_sync("chatops_web_routes", app=app):
         web_app.router.add_routes(routes)
     for transport in app.transports.values():

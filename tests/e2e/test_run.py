@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from chatops import hookimpl
 from chatops.testing import Harness
@@ -32,8 +33,14 @@ async def test_plugins_add_routes_next_to_healthz(chat_factory: Any, register_pl
     async with TestClient(TestServer(build_web_app(chat.app))) as client:
         health = await client.get("/healthz")
         assert health.status == 200 and await health.json() == {"status": "ok"}
+        ready = await client.get("/readyz")
+        assert ready.status == 200 and await ready.json() == {"status": "ready"}
         assert await (await client.get("/hello")).json() == {"hello": "world"}
         assert (await client.get("/nope")).status == 404
+        await chat.app.db.engine.dispose()
+        chat.app.db.engine = create_async_engine("postgresql+asyncpg://nobody@127.0.0.1:9/none")  # gone
+        ready = await client.get("/readyz")
+        assert ready.status == 503 and (await ready.json())["status"] == "database unavailable"
 
 
 def test_run_serves_health_and_stops_on_sigterm(tmp_path: Path) -> None:
