@@ -28,7 +28,6 @@ from chatops_plugins.alerts.events import (
     record,
 )
 from chatops_plugins.alerts.intake import (
-    FIRING,
     OPEN,
     RESOLVED,
     RESOLVING,
@@ -377,4 +376,3 @@ async def open_groups(conn: Any) -> list[dict[str, Any]]:
     return [dict(row._mapping) for row in rows]
 
 
-__all__ = ["FIRING", "RESOLVE_TIMER", "acknowledge", "close", "intake_of", "link", "refresher_of", "settings"]

@@ -17,7 +17,6 @@ that opens a new group.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -340,6 +339,3 @@ async def _write(tx: Tx, batch: Batch) -> None:
             [{"b_id": i["id"], **{f"b_{name}": i[name] for name in _INSTANCE_FIELDS}} for i in known],
         )
 
-
-def body_text(body: Any) -> str:
-    return json.dumps(body, separators=(",", ":"))
