@@ -374,5 +374,3 @@ intake_of = per_app(_batcher)
 async def open_groups(conn: Any) -> list[dict[str, Any]]:
     rows = await conn.execute(select(groups).where(groups.c.status.in_(OPEN)).order_by(groups.c.id))
     return [dict(row._mapping) for row in rows]
-
-

@@ -338,4 +338,3 @@ async def _write(tx: Tx, batch: Batch) -> None:
             .values({name: bindparam(f"b_{name}") for name in _INSTANCE_FIELDS}),
             [{"b_id": i["id"], **{f"b_{name}": i[name] for name in _INSTANCE_FIELDS}} for i in known],
         )
-
