@@ -8,6 +8,7 @@ share: ``db``, ``clock``, ``scheduler``, ``outbound``, ``hooks``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from chatops.cursors import Cursors
 from chatops.dispatch import Dispatcher
 from chatops.events import DomainEvent
 from chatops.hooks import HookRunner, merge_unique
+from chatops.leadership import Leadership
 from chatops.outbound import Outbound
 from chatops.plugins import PluginReport, load_plugins, new_plugin_manager
 from chatops.scheduler import Scheduler
@@ -76,6 +78,9 @@ class App:
         self.dispatcher = Dispatcher(self)
         self.started = False
         self._single_writer: SingleWriter | None = None
+        self.leadership: Leadership | None = None
+        self.serving = False  # running transports and timers (on PostgreSQL: holding the lease)
+        self.serving_started = asyncio.Event()  # set while serving: a standby waits on it to take over
 
     # --- assembly ---
 
@@ -152,14 +157,33 @@ class App:
             except AlreadyServing as exc:
                 self._single_writer = None
                 raise ConfigError(self.config.source, "database", str(exc)) from None
+        if self.db.dialect == "postgresql":  # replicas may share the database: one serves at a time
+            self.leadership = Leadership(self.db.url, self._serve, self._stand_down)
+            await self.leadership.start()
+        else:
+            await self._serve()
+
+    @property
+    def replicated(self) -> bool:
+        """Whether other processes may serve this database (PostgreSQL) and inbound commands
+        must be claimed in it."""
+        return self.leadership is not None
+
+    async def _serve(self) -> None:
+        """Run the transports, deliver what waits in the outbox, fire timers."""
         for transport in self.transports.values():
             await transport.start()
+        self.serving = True
         await self.outbound.deliver_pending()
         self.scheduler.start()
         if not self.clock.fake:
             await self.scheduler.fire_due()
+        self.serving_started.set()
 
-    async def stop(self) -> None:
+    async def _stand_down(self) -> None:
+        """Let in-flight timers and deliveries finish, then disconnect the transports."""
+        self.serving = False
+        self.serving_started.clear()
         await self.scheduler.stop()
         await self.outbound.stop()
         for transport in self.transports.values():
@@ -167,6 +191,13 @@ class App:
                 await transport.stop()
             except Exception:
                 log.exception("transport %s did not stop cleanly", transport.name)
+
+    async def stop(self) -> None:
+        if self.leadership is not None:
+            await self.leadership.stop()  # stands down if serving, then releases the lease
+            self.leadership = None
+        else:
+            await self._stand_down()
         if self.started:
             await self.hooks.call("chatops_shutdown", app=self)
         self.started = False

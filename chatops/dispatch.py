@@ -1,6 +1,7 @@
 """From an inbound message to a command handler and back.
 
-The path: de-duplicate -> length check -> tokenize -> look up -> parse
+The path: de-duplicate (in memory; with replicas, also claimed in the
+database) -> length check -> tokenize -> look up -> parse
 arguments -> (form, when required arguments are missing and the transport
 can open one) -> permission check -> the plugin's handler, isolated and
 time-bounded -> replies through the outbound queue.  No step does I/O
@@ -14,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chatops.claims import InboundClaims
 from chatops.commands.parser import MissingArguments, ParseError, parse_arguments, tokenize
 from chatops.context import CommandContext, UserError
 from chatops.dedup import RecentIds
@@ -47,6 +49,7 @@ class Dispatcher:
         self.prefixes = tuple(dict.fromkeys((core.command_prefix, "/")))
         self.max_chars = core.max_input_chars
         self.recent = RecentIds()
+        self.claims = InboundClaims(app)
         self.admins = frozenset(core.admins)
 
     async def handle(self, message: Message) -> None:
@@ -55,6 +58,8 @@ class Dispatcher:
         if not text.startswith(self.prefixes) or self.recent.seen(message.event_id):
             return
         try:
+            if self.app.replicated and not await self.claims.claim(message):
+                return  # another replica (or this one, before a takeover) handled it
             await self._handle(message)
         except Exception:
             log.exception("handling %r failed", message.event_id)

@@ -6,7 +6,9 @@ that must survive a crash (reminders, announcements made by timers) are
 ``queue``d as outbox rows inside the caller's transaction and delivered
 after its commit; rows still unsent at start-up are delivered then.  The
 window left: a crash after the transport accepted a message and before
-its row is marked sent delivers it again after restart.
+its row is marked sent delivers it again after restart — except where the
+platform deduplicates by the row's idempotency key (Matrix transaction ids;
+Discord nonces, for a few minutes).  Slack has no such key.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chatops.outbound")
 MAX_ATTEMPTS = 20
+# One attempt at one message; past it the platform counts as down for this pass (a client
+# library may retry a dead server forever).  The idempotency key makes a late success harmless.
+DELIVERY_TIMEOUT_S = 30.0
 
 
 class Outbound:
@@ -35,6 +40,7 @@ class Outbound:
         self.app = app
         self._locks: dict[str, asyncio.Lock] = {}
         self._delivering = asyncio.Lock()
+        self._again = False  # rows were queued while a pass was under way
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
         self._when_sent: list[tuple[str, Callable[[str], Awaitable[None]]]] = []
@@ -140,8 +146,19 @@ class Outbound:
         A room whose message fails is skipped for the rest of the pass, so its later
         messages never overtake it; on a real clock the pass is then retried with
         backoff until everything is out, and a row is given up after ``MAX_ATTEMPTS``.
+
+        While a pass is under way, a caller does not wait behind it (a platform
+        that is down would hold up every writer that queued a message): the pass
+        under way goes round once more for the rows it has not seen.
         """
-        if await self._pass() and not self.app.clock.fake:
+        if not self.app.serving:
+            return  # a standby replica or a one-off command: the serving process delivers
+        self._again = True
+        if self._delivering.locked():
+            return
+        async with self._delivering:
+            waiting = await self._drain()
+        if waiting and not self.app.clock.fake:
             if self._retry is None or self._retry.done():
                 self._retry = asyncio.create_task(self._retry_until_delivered(), name="outbox-retry")
 
@@ -149,34 +166,44 @@ class Outbound:
         delay = 1.0
         while True:
             await asyncio.sleep(delay)  # backoff between delivery attempts, not synchronisation
-            if not await self._pass():
+            async with self._delivering:
+                waiting = await self._drain()
+            if not waiting:
                 return
             delay = min(delay * 2, 300.0)
 
+    async def _drain(self) -> bool:
+        """Passes until none was asked for meanwhile (the caller holds ``_delivering``)."""
+        while True:
+            self._again = False
+            waiting = await self._pass()
+            if not self._again:
+                return waiting
+
     async def _pass(self) -> bool:
-        """One delivery pass; True when some room's messages are still waiting."""
+        """One delivery pass (the caller holds ``_delivering``); True when some room's messages
+        are still waiting."""
         blocked: set[str] = set()
-        async with self._delivering:
-            async with self.app.db.read() as conn:
-                rows = (
-                    await conn.execute(
-                        select(outbox)
-                        .where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
-                        .order_by(outbox.c.id)
-                    )
-                ).all()
-            marks: list[asyncio.Task[None]] = []
-            for row in rows:
-                if row.room_id in blocked:
-                    continue
-                ref = await self._deliver(row)
-                # Marked while the next one is sent: the marks of a busy pass share commits.
-                marks.append(asyncio.create_task(self._mark_and_tell(row, ref)))
-                if ref is None:
-                    blocked.add(row.room_id)
-                    if row.attempts + 1 >= MAX_ATTEMPTS:
-                        log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
-            await asyncio.gather(*marks)
+        async with self.app.db.read() as conn:
+            rows = (
+                await conn.execute(
+                    select(outbox)
+                    .where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
+                    .order_by(outbox.c.id)
+                )
+            ).all()
+        marks: list[asyncio.Task[None]] = []
+        for row in rows:
+            if row.room_id in blocked:
+                continue
+            ref = await self._deliver(row)
+            # Marked while the next one is sent: the marks of a busy pass share commits.
+            marks.append(asyncio.create_task(self._mark_and_tell(row, ref)))
+            if ref is None:
+                blocked.add(row.room_id)
+                if row.attempts + 1 >= MAX_ATTEMPTS:
+                    log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
+        await asyncio.gather(*marks)
         return bool(blocked)
 
     async def stop(self) -> None:
@@ -196,7 +223,11 @@ class Outbound:
                 if row.to_user:
                     user_id, _, name = row.to_user.partition("\n")
                     room_id = (await transport.direct_room(User(id=user_id, name=name or user_id))).id
-                return await transport.send(room_id, from_json(row.content), thread)
+                async with asyncio.timeout(DELIVERY_TIMEOUT_S):
+                    return await transport.send(room_id, from_json(row.content), thread, idempotency_key(row))
+            except TimeoutError:
+                log.error("delivering outbox message %s timed out; it is retried", row.id)
+                return None
             except Exception:
                 log.exception("delivering outbox message %s failed", row.id)
                 return None
@@ -224,3 +255,12 @@ class Outbound:
             values["message_id"] = ref.id
             values["room_id"] = ref.room_id  # a direct message's room, found at delivery
         await tx.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+
+
+def idempotency_key(row: Any) -> str:
+    """The same for every attempt at one outbox row, different for any other row.
+
+    The creation time keeps keys apart between databases that reuse ids (a
+    bot account moved to a new database would otherwise get old messages back).
+    """
+    return f"co{row.id}.{int(row.created_at.timestamp() * 1_000_000):x}"

@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from sqlalchemy import text
 
 if TYPE_CHECKING:
@@ -20,10 +21,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Ready to serve: started, and the database answers within two seconds."""
+    """Ready to serve: serving (not a standby replica), and the database answers within two seconds."""
     app = request.app[APP_KEY]
     if not app.started:
         return web.json_response({"status": "starting"}, status=503)
+    if not app.serving:
+        return web.json_response({"status": "standby"}, status=503)
     try:
         async with asyncio.timeout(2):
             async with app.db.read() as conn:
@@ -34,8 +37,25 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
+@web.middleware
+async def standby_refuses_writes(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A standby replica reads (status page, health) but leaves webhooks to the serving one.
+
+    Senders retry a 503 (Alertmanager, Grafana, Slack), and a load balancer
+    that follows ``/readyz`` sends them to the serving replica anyway.
+    """
+    app = request.app[APP_KEY]
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not app.serving:
+        return web.json_response(
+            {"error": "this replica is standing by; retry (the serving replica takes this)"},
+            status=503,
+            headers={"Retry-After": "1"},
+        )
+    return await handler(request)
+
+
 def build_web_app(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
+    web_app = web.Application(client_max_size=1024 * 1024, middlewares=[standby_refuses_writes])
     web_app[APP_KEY] = app
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/readyz", readyz)

@@ -55,6 +55,14 @@ outbox = Table(
 Index("ix_chatops_outbox_unsent", outbox.c.sent_at, outbox.c.id)
 Index("ix_chatops_outbox_tag", outbox.c.tag)
 
+inbound = Table(  # commands claimed by event id, so replicas handle each once (chatops.claims)
+    "chatops_inbound",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("claimed_at", UTCDateTime, nullable=False),
+)
+Index("ix_chatops_inbound_claimed_at", inbound.c.claimed_at)
+
 cursors = Table(
     "chatops_cursors",
     metadata,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,7 @@ class FakeTransport(Transport):
         self.pins: list[str] = []
         self.moderators: dict[str, set[str]] = {}
         self._ids = itertools.count(1)
+        self._session = uuid.uuid4().hex[:8]  # ids unique across restarts and replicas
 
     def room(self, name: str) -> Room:
         room_id = f"{self.name}:{name}"
@@ -63,13 +65,15 @@ class FakeTransport(Transport):
         self, text: str, user: str = "you", room: str = "lobby", event_id: str | None = None
     ) -> Message:
         return Message(
-            event_id=event_id or f"evt-{next(self._ids)}",
+            event_id=event_id or f"evt-{self._session}-{next(self._ids)}",
             room=self.room(room),
             sender=self.user(user),
             text=text,
         )
 
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
         name = self.rooms[room_id].name if room_id in self.rooms else room_id.split(":", 1)[1]
         self.sent.append(Sent(room=name, text=render_text(content), content=content, thread=thread))
         ref = MessageRef(room_id=room_id, id=str(next(self._ids)))

@@ -78,8 +78,16 @@ class Transport(ABC):
         """Disconnect; no inbound message is delivered afterwards."""
 
     @abstractmethod
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
-        """Post ``content`` in a room (or thread); return a reference to it."""
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
+        """Post ``content`` in a room (or thread); return a reference to it.
+
+        ``idempotency_key`` (set for outbox rows) is stable across retries and
+        restarts: a platform that can deduplicate by it (Matrix transaction ids,
+        Discord nonces) must pass it on, so a message sent just before a crash and
+        sent again after is posted once.
+        """
 
     @abstractmethod
     async def create_room(

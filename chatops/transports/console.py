@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import re
 import sys
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -33,6 +34,7 @@ class ConsoleTransport(Transport):
         self.rooms: dict[str, Room] = {}
         self.topics: dict[str, str] = {}
         self._ids = itertools.count(1)
+        self._session = uuid.uuid4().hex[:8]  # ids unique across restarts and replicas
         self._reader: asyncio.Task[None] | None = None
         self.room("lobby")
 
@@ -59,7 +61,7 @@ class ConsoleTransport(Transport):
 
     def message(self, sender: str, room: str, text: str) -> Message:
         return Message(
-            event_id=f"{self.name}-{next(self._ids)}",
+            event_id=f"{self.name}-{self._session}-{next(self._ids)}",
             room=self.room(room),
             sender=self.user(sender),
             text=text,
@@ -76,7 +78,9 @@ class ConsoleTransport(Transport):
             self.out.write("    " + line + "\n")
         self.out.flush()
 
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
         room = self.rooms.get(room_id) or self.room(room_id.split(":", 1)[1])
         self.write(room.name, self.app.config.core.bot_name, render_text(content))
         return MessageRef(room_id=room.id, id=str(next(self._ids)))

@@ -67,7 +67,9 @@ class Flaky(FakeTransport):
         self.failures = failures
         self.delivered = asyncio.Event()
 
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
         if self.failures > 0:
             self.failures -= 1
             raise ConnectionError("platform unavailable")

@@ -83,6 +83,7 @@ class Channel:
     messages: dict[str, Posted] = field(default_factory=dict)
     pins: list[str] = field(default_factory=list)
     recipient: str | None = None
+    nonces: dict[str, str] = field(default_factory=dict)  # enforced nonce -> the message it created
 
     def texts(self) -> list[str]:
         return [m.content for m in self.messages.values()]
@@ -320,10 +321,17 @@ class FakeDiscord:
         problem = check_message(body)
         if problem:
             return reply({"message": problem, "code": 50035}, 400)
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > 25:
+            return reply({"message": "Invalid Form Body (nonce)", "code": 50035}, 400)
+        if body.get("enforce_nonce") and str(nonce) in channel.nonces:  # the first message, not a new one
+            return reply(self.message_json(channel.id, channel.messages[channel.nonces[str(nonce)]]))
         posted = Posted(
             snowflake(), BOT_ID, body.get("content", ""), body.get("embeds", []), body.get("components", [])
         )
         channel.messages[posted.id] = posted
+        if body.get("enforce_nonce") and nonce is not None:
+            channel.nonces[str(nonce)] = posted.id
         return reply(self.message_json(channel.id, posted))
 
     def _callback(self, interaction_id: str, token: str, body: dict[str, Any]) -> web.Response:

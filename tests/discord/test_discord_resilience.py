@@ -10,6 +10,7 @@ from discord_bot import DiscordBot
 from fake_discord import ALICE, BOT_ID, OPS_ID, RESUME, FakeDiscord
 
 from chatops.models.chat import MessageRef
+from chatops.models.content import as_content
 from chatops.transports.base import TransportError
 
 
@@ -110,3 +111,19 @@ async def test_text_commands_without_the_message_content_intent_is_a_clear_error
     runner = DiscordBot(discord_server, tmp_path, [], text_commands=True)
     with pytest.raises(TransportError, match="Message Content intent is not enabled"):
         await runner.start()
+
+
+async def test_an_outbox_message_sent_again_with_its_nonce_is_posted_once(
+    discord_server: FakeDiscord, bot: DiscordBot
+) -> None:
+    """Discord returns the first message for a repeated nonce with ``enforce_nonce``: a retry of a
+    message whose answer was lost (or a replica's after a takeover) posts nothing new."""
+    fake = discord_server
+    assert bot.app is not None
+    discord = bot.app.transports["discord"]
+    room = f"discord:{OPS_ID}"
+    first = await discord.send(room, as_content("only once"), None, "co7.18f2a")
+    again = await discord.send(room, as_content("only once"), None, "co7.18f2a")
+    other = await discord.send(room, as_content("only once"), None, "co8.18f2a")
+    assert first == again and other != first
+    assert fake.channels[OPS_ID].texts().count("only once") == 2

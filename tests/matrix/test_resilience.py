@@ -7,9 +7,13 @@ import re
 
 import pytest
 from conftest import Bot, People
+from nio import MessageDirection, RoomMessageNotice, RoomMessagesResponse
 from people import Person
 from synapse_server import Synapse
 from test_lifecycle import lobby_with_bot
+
+from chatops.models.content import as_content
+from chatops.storage.db import Tx
 
 
 async def incident_room(alice: Person, bot: Bot, lobby: str) -> str:
@@ -119,3 +123,67 @@ async def test_a_rate_limited_burst_still_arrives_complete_and_in_order(
     tagged = [n.body for n in alice.notices(room, bot.user_id) if n.body.startswith("Tagged")]
     assert tagged == [f"Tagged INC-1 with t{i}." for i in range(8)]
     assert "Got 429 response (ratelimited)" in caplog.text
+
+
+async def history(person: Person, room: str, bot: Bot) -> list[int]:
+    """The bot's "step N" messages in the room's full history (a sync after a gap shows only the
+    latest few; the history API shows every event)."""
+    found: list[int] = []
+    response = await person.client.room_messages(room, start="", direction=MessageDirection.front, limit=500)
+    assert isinstance(response, RoomMessagesResponse)
+    for event in response.chunk:
+        if (
+            isinstance(event, RoomMessageNotice)
+            and event.sender == bot.user_id
+            and event.body.startswith("step ")
+        ):
+            found.append(int(event.body.split()[1]))
+    return found
+
+
+async def test_the_outbox_delivers_what_was_queued_while_the_homeserver_was_down_in_order_once(
+    people: People, bot: Bot, synapse: Synapse
+) -> None:
+    alice = await people.person("alice")
+    lobby = await lobby_with_bot(alice, bot)
+    app = bot.app
+    assert app is not None
+
+    async def queue(numbers: range) -> None:
+        async def write(tx: Tx) -> None:
+            for n in numbers:
+                await app.outbound.queue(tx, f"matrix:{lobby}", f"step {n}")
+
+        await app.db.write(write)
+
+    def steps() -> list[int]:
+        return [
+            int(n.body.split()[1]) for n in alice.notices(lobby, bot.user_id) if n.body.startswith("step ")
+        ]
+
+    await queue(range(200))
+    await alice.wait_for(lambda: len(steps()) >= 3)  # sending is under way
+    synapse.stop()
+    await queue(range(200, 220))  # queued while the homeserver is down
+    synapse.start()
+    await queue(range(220, 230))
+    await alice.wait_for(lambda: 229 in steps(), 180)
+    sent = await history(alice, lobby, bot)
+    assert sent == list(range(230))  # all of them, in order, each once
+
+
+async def test_a_message_sent_again_with_its_idempotency_key_is_posted_once(people: People, bot: Bot) -> None:
+    alice = await people.person("alice")
+    lobby = await lobby_with_bot(alice, bot)
+    assert bot.app is not None
+    matrix = bot.app.transports["matrix"]
+    assert await alice.reply_to(lobby, "!help", bot.user_id) != ""  # the bot knows the room
+    first = await matrix.send(f"matrix:{lobby}", as_content("only once"), None, "co1.18f2a")
+    again = await matrix.send(f"matrix:{lobby}", as_content("only once"), None, "co1.18f2a")  # a retry
+    other = await matrix.send(f"matrix:{lobby}", as_content("only once"), None, "co2.18f2a")
+    assert first == again and other != first
+    await alice.wait_for(
+        lambda: len([n for n in alice.notices(lobby, bot.user_id) if n.body == "only once"]) == 2
+    )
+    assert await alice.reply_to(lobby, "!help", bot.user_id) != ""  # had a third been posted, it shows by now
+    assert len([n for n in alice.notices(lobby, bot.user_id) if n.body == "only once"]) == 2

@@ -14,6 +14,7 @@ button registry, so a button pressed after a restart still works.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 import time
@@ -380,10 +381,15 @@ class DiscordTransport(Transport):
 
     # --- outbound ---
 
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
         await self.app.buttons.remember(content)
         channel = self.local(room_id)
-        sent = await self.rest("POST", f"/channels/{channel}/messages", render.message(content, self.name))
+        body = render.message(content, self.name)
+        if idempotency_key:  # Discord returns the first message for a repeated nonce (minutes)
+            body |= {"nonce": nonce(idempotency_key), "enforce_nonce": True}
+        sent = await self.rest("POST", f"/channels/{channel}/messages", body)
         return MessageRef(room_id=room_id, id=str(sent["id"]))
 
     async def edit(self, ref: MessageRef, content: Content) -> None:
@@ -506,3 +512,8 @@ class DiscordTransport(Transport):
             if known is not None:
                 return self.user_of(known)
         return None
+
+
+def nonce(key: str) -> str:
+    """Discord nonces are at most 25 characters: a digest of a longer key."""
+    return key if len(key) <= 25 else hashlib.sha256(key.encode()).hexdigest()[:25]

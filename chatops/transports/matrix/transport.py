@@ -128,33 +128,41 @@ class MatrixTransport(Transport):
 
     # --- outbound ---
 
-    async def _send_event(self, room_id: str, event_type: str, content: dict[str, Any]) -> str:
+    async def _send_event(
+        self, room_id: str, event_type: str, content: dict[str, Any], txn_id: str | None = None
+    ) -> str:
         """The one place events leave: encrypted in encrypted rooms, keys shared by the trust policy."""
         assert self.client is not None
         if self._encrypted(room_id):
             await crypto.housekeeping(self.client)  # know every member's devices before sharing the key
         unverified = crypto.share_keys_unverified(self.client, room_id, self.settings)
         response = check(
-            await self.client.room_send(room_id, event_type, content, ignore_unverified_devices=unverified),
+            await self.client.room_send(
+                room_id, event_type, content, tx_id=txn_id, ignore_unverified_devices=unverified
+            ),
             f"sending to {room_id}",
         )
         assert isinstance(response, RoomSendResponse)
         return str(response.event_id)
 
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
         target = self.local(room_id)
         rendered = render.render(content)
         body = render.in_thread(rendered.content, thread.id) if thread else rendered.content
-        event_id = await self._send_event(target, "m.room.message", body)
+        # A repeated transaction id gets the first event back from the homeserver, not a second one.
+        event_id = await self._send_event(target, "m.room.message", body, idempotency_key)
         if rendered.reactions:
             self.buttons[event_id] = rendered.reactions
             while len(self.buttons) > 10_000:
                 self.buttons.popitem(last=False)
-            for key in rendered.reactions:
+            for n, key in enumerate(rendered.reactions):
                 await self._send_event(
                     target,
                     "m.reaction",
                     {"m.relates_to": {"rel_type": "m.annotation", "event_id": event_id, "key": key}},
+                    f"{idempotency_key}.{n}" if idempotency_key else None,
                 )
         return MessageRef(room_id=room_id, id=event_id)
 

@@ -318,7 +318,9 @@ class SlackTransport(Transport):
 
     # --- outbound ---
 
-    async def send(self, room_id: str, content: Content, thread: ThreadRef | None) -> MessageRef:
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
         channel = self.local(room_id)
         body = render.render(content, self.name)
         params: dict[str, Any] = {"channel": channel, "text": body.text, "blocks": body.blocks}
