@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ class MemoryTransport(Transport):
         # Called for every reply as it arrives (e.g. to print an acknowledgement at once).
         self.on_reply: Callable[[Reply], None] | None = None
         self._event_ids = itertools.count(1)
+        self._session = uuid.uuid4().hex[:8]  # ids unique across restarts and replicas
         self._message_ids = itertools.count(1)
 
     def room(self, name: str) -> Room:
@@ -63,7 +65,7 @@ class MemoryTransport(Transport):
         """Inbound path: platform payload -> validated ``Message`` -> dispatcher."""
         found = self.room(room)
         message = Message(
-            event_id=f"{self.name}-{next(self._event_ids)}",
+            event_id=f"{self.name}-{self._session}-{next(self._event_ids)}",
             room=found,
             sender=self.user(sender),
             text=text,

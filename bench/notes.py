@@ -6,7 +6,8 @@ acknowledged.  Writes are group-committed (``Database.write``), so 50 notes in
 flight should cost far fewer than 50 commits.  This measures notes/s with 50
 responders in flight and one at a time, on SQLite (WAL, default synchronous)
 and on PostgreSQL when ``--pg-url`` or ``CHATOPS_BENCH_PG_URL`` is given (a
-fresh ``chatops_bench_<random>`` database is created there and dropped after).
+fresh ``chatops_bench_<random>`` database is created there and dropped after),
+with one replica and with two (one serving, one standing by, then a failover).
 
 A note counts only once its reply reached the transport (the reply is sent
 after the commit).  Each note is sent in its own thread, so its reply, which
@@ -18,8 +19,12 @@ each acknowledged note as it is acknowledged; the parent SIGKILLs it after
 ``--kill-after`` acknowledgements and checks every acknowledged note is in the
 SQLite database.
 
+``--replaying`` makes the transport one that replays after a takeover, as
+Matrix does, so that on PostgreSQL each command is first claimed by its event
+id (``chatops.claims``): the price of that claim.
+
 Run from the repository root:
-    .venv/bin/python bench/notes.py [--n 5000] [--serial-n 1000] [--pg-url postgresql://...]
+    .venv/bin/python bench/notes.py [--n 5000] [--serial-n 1000] [--pg-url postgresql://...] [--replaying]
     .venv/bin/python bench/notes.py --kill-test [--kill-after 1000]
 """
 
@@ -168,18 +173,88 @@ async def measure(db_url: str, backend: str, n: int, serial_n: int, inflight: in
     return result
 
 
+async def measure_two_replicas(db_url: str, n: int, serial_n: int, inflight: int) -> dict[str, object]:
+    """Two replicas on one PostgreSQL: notes through the serving one while the other stands by,
+    then the serving one stops (as on SIGTERM) and notes go on through the other once it serves.
+
+    Both replicas run in this process, each with its own pools and lease
+    connection: a standby does no work but ask for the lease each second, so a
+    second process would change nothing measured here.
+    """
+    overrides = {"database": {"auto_migrate": True}}
+    first, to_first, _ = await start_app(db_url, overrides=overrides)
+    second, to_second, _ = await start_app(db_url, overrides=overrides)
+    assert first.serving and not second.serving, "the second replica should stand by"
+    try:
+        room = await declare_incident(to_first)
+        to_first.replies.clear()
+        warm, _ = await send_notes(to_first, room, "warmup", range(WARMUP), inflight)
+        burst, burst_s = await send_notes(to_first, room, "inflight", range(n), inflight)
+        serial, serial_s = await send_notes(to_first, room, "serial", range(serial_n), 1)
+        stopped = time.perf_counter()
+        await first.stop()
+        await second.serving_started.wait()
+        failover_s = time.perf_counter() - stopped
+        after, after_s = await send_notes(to_second, room, "after", range(n), inflight)
+        stored = await stored_notes(second)
+    finally:
+        await first.stop()
+        await second.stop()
+
+    acked = warm.acked + burst.acked + serial.acked + after.acked
+    missing = len(set(acked) - set(stored))
+    errors = warm.errors + burst.errors + serial.errors + after.errors
+    rates = {
+        "burst": len(burst.acked) / burst_s,
+        "serial": len(serial.acked) / serial_s,
+        "after": len(after.acked) / after_s,
+    }
+    p99 = {
+        "burst": percentile(burst.latencies, 0.99),
+        "serial": percentile(serial.latencies, 0.99),
+        "after": percentile(after.latencies, 0.99),
+    }
+    print(
+        f"[pg, 2 replicas] {inflight} in flight: {rates['burst']:,.1f} notes/s, p99 {p99['burst']:.2f} ms; "
+        f"serial: {rates['serial']:,.1f} notes/s, p99 {p99['serial']:.2f} ms"
+    )
+    print(
+        f"[pg, 2 replicas] the serving one stopped: the other served after {failover_s * 1e3:,.0f} ms, "
+        f"then {rates['after']:,.1f} notes/s, p99 {p99['after']:.2f} ms"
+    )
+    print(
+        f"[pg, 2 replicas] acknowledged {len(acked)}, note rows {len(stored)}, "
+        f"missing {missing}, errors {errors}"
+    )
+    return {
+        f"notes_per_s_{inflight}_inflight_pg_2_replicas": round(rates["burst"], 1),
+        f"p99_ms_{inflight}_inflight_pg_2_replicas": round(p99["burst"], 3),
+        "notes_per_s_serial_pg_2_replicas": round(rates["serial"], 1),
+        "p99_ms_serial_pg_2_replicas": round(p99["serial"], 3),
+        "failover_ms_pg_2_replicas": round(failover_s * 1e3, 1),
+        f"notes_per_s_{inflight}_inflight_after_failover_pg_2_replicas": round(rates["after"], 1),
+        f"p99_ms_{inflight}_inflight_after_failover_pg_2_replicas": round(p99["after"], 3),
+        "acked_pg_2_replicas": len(acked),
+        "rows_match_pg_2_replicas": len(stored) == len(acked) and missing == 0,
+        "errors_pg_2_replicas": errors,
+    }
+
+
 async def throughput(n: int, serial_n: int, inflight: int, pg_url: str | None) -> dict[str, object]:
     result: dict[str, object] = {
         "system": "chatops",
         "version": chatops.__version__,
         "n": n,
         "serial_n": serial_n,
+        "commands_claimed_on_pg": MemoryTransport.replays_after_takeover,
     }
     with tempfile.TemporaryDirectory(prefix="chatops-notes-") as tmp:
         result |= await measure(f"sqlite:///{Path(tmp) / 'chatops.db'}", "sqlite", n, serial_n, inflight)
     if pg_url:
         async with scratch_pg_database(pg_url) as url:
             result |= await measure(url, "pg", n, serial_n, inflight)
+        async with scratch_pg_database(pg_url) as url:
+            result |= await measure_two_replicas(url, n, serial_n, inflight)
     return result
 
 
@@ -245,11 +320,17 @@ def main() -> None:
         default=os.environ.get("CHATOPS_BENCH_PG_URL"),
         help="PostgreSQL server, e.g. postgresql://postgres@127.0.0.1:5432/ (or CHATOPS_BENCH_PG_URL)",
     )
+    parser.add_argument(
+        "--replaying",
+        action="store_true",
+        help="the transport replays after a takeover, as Matrix does: on PostgreSQL each command is claimed",
+    )
     parser.add_argument("--kill-test", action="store_true", help="prove kill -9 loses no acknowledged note")
     parser.add_argument("--kill-after", type=int, default=1000, help="acknowledgements before the kill")
     parser.add_argument("--child-db", help=argparse.SUPPRESS)  # the kill test's child process
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    MemoryTransport.replays_after_takeover = args.replaying
     if args.child_db:
         asyncio.run(child(args.child_db, args.inflight, args.n))
         return

@@ -58,7 +58,7 @@ class Dispatcher:
         if not text.startswith(self.prefixes) or self.recent.seen(message.event_id):
             return
         try:
-            if self.app.replicated and not await self.claims.claim(message):
+            if self._needs_claim(message) and not await self.claims.claim(message):
                 return  # another replica (or this one, before a takeover) handled it
             await self._handle(message)
         except Exception:
@@ -68,6 +68,13 @@ class Dispatcher:
                 "Sorry — that command failed inside chatops; the error is logged.",
                 message.thread,
             )
+
+    def _needs_claim(self, message: Message) -> bool:
+        """Whether another process may have this command too: a replica's transport that replays."""
+        if not self.app.replicated:
+            return False
+        transport = self.app.transports.get(message.room.transport)
+        return transport is not None and transport.replays_after_takeover
 
     async def _handle(self, message: Message) -> None:
         prepared = self.prepare(message)

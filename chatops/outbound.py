@@ -18,6 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from sqlalchemy import insert, select, update
 
 from chatops.models.chat import MessageRef, ThreadRef, User, transport_of
@@ -33,6 +34,7 @@ MAX_ATTEMPTS = 20
 # One attempt at one message; past it the platform counts as down for this pass (a client
 # library may retry a dead server forever).  The idempotency key makes a late success harmless.
 DELIVERY_TIMEOUT_S = 30.0
+UNREACHABLE = (TimeoutError, OSError, aiohttp.ClientConnectionError)  # worth trying again later
 
 
 class Outbound:
@@ -41,6 +43,7 @@ class Outbound:
         self._locks: dict[str, asyncio.Lock] = {}
         self._delivering = asyncio.Lock()
         self._again = False  # rows were queued while a pass was under way
+        self._backlog: set[str] = set()  # rooms whose outbox rows wait: their sends queue behind them
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
         self._when_sent: list[tuple[str, Callable[[str], Awaitable[None]]]] = []
@@ -54,18 +57,34 @@ class Outbound:
     async def send(
         self, room_id: str, content: str | Content, thread: ThreadRef | None = None
     ) -> MessageRef | None:
-        """Send now, in order with the room's other messages.  Failures are logged, not raised."""
+        """Send now, in order with the room's other messages.  Failures are logged, not raised.
+
+        When the platform cannot be reached (no answer within the bound, a
+        refused connection), the message becomes an outbox row and goes out,
+        in order, once the platform is back; the room's later messages queue
+        behind it.  A message the platform refuses is not retried.
+        """
         transport = self.app.transports.get(transport_of(room_id))
         if transport is None:
             log.error("no transport for room %s", room_id)
             return None
         body = as_content(content)
-        async with self._lock(room_id):
-            try:
-                return await transport.send(room_id, body, thread)
-            except Exception:
-                log.exception("sending to %s failed", room_id)
-                return None
+        if room_id not in self._backlog:
+            async with self._lock(room_id):
+                try:
+                    async with asyncio.timeout(DELIVERY_TIMEOUT_S):
+                        return await transport.send(room_id, body, thread)
+                except UNREACHABLE as exc:
+                    log.error("sending to %s failed (%r); it waits in the outbox", room_id, exc)
+                except Exception:
+                    log.exception("sending to %s failed", room_id)
+                    return None
+        self._backlog.add(room_id)
+        try:
+            await self.app.db.write(lambda tx: self.queue(tx, room_id, body, thread))
+        except Exception:
+            log.exception("a message to %s could not be sent or stored", room_id)
+        return None
 
     async def edit(self, ref: MessageRef, content: str | Content) -> None:
         """Replace a message's content, in order with the room's sends.  Failures are logged.
@@ -176,13 +195,13 @@ class Outbound:
         """Passes until none was asked for meanwhile (the caller holds ``_delivering``)."""
         while True:
             self._again = False
-            waiting = await self._pass()
+            blocked = await self._pass()
             if not self._again:
-                return waiting
+                self._backlog = blocked
+                return bool(blocked)
 
-    async def _pass(self) -> bool:
-        """One delivery pass (the caller holds ``_delivering``); True when some room's messages
-        are still waiting."""
+    async def _pass(self) -> set[str]:
+        """One delivery pass (the caller holds ``_delivering``); the rooms whose messages still wait."""
         blocked: set[str] = set()
         async with self.app.db.read() as conn:
             rows = (
@@ -204,7 +223,7 @@ class Outbound:
                 if row.attempts + 1 >= MAX_ATTEMPTS:
                     log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
         await asyncio.gather(*marks)
-        return bool(blocked)
+        return blocked
 
     async def stop(self) -> None:
         if self._retry is not None:

@@ -43,6 +43,9 @@ class Transport(ABC):
     """Base of every transport.  ``name`` prefixes every id it makes."""
 
     capabilities = Capabilities()
+    # True where a replica taking over receives again what the old one was handling (a sync
+    # resumed from a stored cursor): with replicas, its commands are claimed in the database.
+    replays_after_takeover = False
 
     def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
         self.app = app

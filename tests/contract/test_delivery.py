@@ -106,3 +106,31 @@ async def test_queued_messages_are_retried_in_order_until_delivered(chatops_db_u
         assert [m.text for m in flaky.sent] == ["first", "second"]
     finally:
         await app.stop()
+
+
+async def test_a_reply_the_platform_could_not_take_waits_in_the_outbox_and_later_ones_queue_behind(
+    chatops_db_url: str,
+) -> None:
+    """A direct send (a command's answer) to an unreachable platform is not lost: it is stored and
+    delivered once the platform is back, and the room's next messages do not overtake it."""
+    from chatops.app import App
+    from chatops.config import load_config
+
+    config = load_config(
+        None,
+        db_url=chatops_db_url,
+        environ={},
+        overrides={"web": {"enabled": False}, "transports": {}, "database": {"auto_migrate": True}},
+    )
+    app = App(config, transports={})
+    flaky = Flaky(app, failures=2)  # the answer, then its first retry from the outbox
+    app.transports["test"] = flaky
+    await app.start()
+    try:
+        assert await app.outbound.send("test:inc-1", "first") is None  # stored, not sent
+        assert await app.outbound.send("test:inc-1", "second") is None  # behind it, not around it
+        await asyncio.wait_for(flaky.delivered.wait(), 30)
+        assert [m.text for m in flaky.sent] == ["first", "second"]
+        assert await app.outbound.send("test:inc-1", "third") is not None  # the room is clear again
+    finally:
+        await app.stop()

@@ -59,6 +59,7 @@ class MatrixTransport(Transport):
         direct_messages=True,
         markdown=True,
     )
+    replays_after_takeover = True  # the sync resumes from the last cursor saved after a whole batch
 
     def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
         super().__init__(app, name, config)
