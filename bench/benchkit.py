@@ -113,6 +113,7 @@ async def start_app(
     *,
     plugins: Iterable[tuple[str, object]] = (),
     overrides: dict[str, Any] | None = None,
+    lease: bool = False,
 ) -> tuple[App, MemoryTransport, float]:
     """Build and start an app with every default on and only a ``MemoryTransport``.
 
@@ -125,7 +126,7 @@ async def start_app(
     app = App(cfg, extra_plugins=list(plugins), transports={})
     transport = MemoryTransport(app)
     app.transports[transport.name] = transport
-    await app.start()
+    await app.start(lease=lease)  # lease: a replica, as `chatops run` on PostgreSQL
     return app, transport, time.perf_counter() - began
 
 

@@ -182,8 +182,8 @@ async def measure_two_replicas(db_url: str, n: int, serial_n: int, inflight: int
     second process would change nothing measured here.
     """
     overrides = {"database": {"auto_migrate": True}}
-    first, to_first, _ = await start_app(db_url, overrides=overrides)
-    second, to_second, _ = await start_app(db_url, overrides=overrides)
+    first, to_first, _ = await start_app(db_url, overrides=overrides, lease=True)
+    second, to_second, _ = await start_app(db_url, overrides=overrides, lease=True)
     assert first.serving and not second.serving, "the second replica should stand by"
     try:
         room = await declare_incident(to_first)

@@ -130,7 +130,13 @@ class App:
     async def upgrade_database(self) -> None:
         await migrate.upgrade(self.db, self.migration_locations())
 
-    async def start(self, *, start_transports: bool = True) -> None:
+    async def start(self, *, start_transports: bool = True, lease: bool = False) -> None:
+        """Migrate (or check), start the plugins, then serve.
+
+        ``lease`` (``chatops run``): on PostgreSQL, serve only while holding the
+        serving lease, so that replicas take turns (``chatops.leadership``);
+        otherwise stand by.  A shell, a test or a one-off command does not compete.
+        """
         auto = self.config.core.database.auto_migrate
         if auto is None:
             auto = self.db.dialect == "sqlite"
@@ -157,7 +163,7 @@ class App:
             except AlreadyServing as exc:
                 self._single_writer = None
                 raise ConfigError(self.config.source, "database", str(exc)) from None
-        if self.db.dialect == "postgresql":  # replicas may share the database: one serves at a time
+        if lease and self.db.dialect == "postgresql":  # replicas share the database: one serves at a time
             self.leadership = Leadership(self.db.url, self._serve, self._stand_down)
             await self.leadership.start()
         else:
@@ -165,9 +171,9 @@ class App:
 
     @property
     def replicated(self) -> bool:
-        """Whether other processes may serve this database (PostgreSQL) and inbound commands
-        must be claimed in it."""
-        return self.leadership is not None
+        """Whether other processes may serve this database (PostgreSQL: replicas), so that
+        inbound commands a takeover replays are claimed in it."""
+        return self.db.dialect == "postgresql"
 
     async def _serve(self) -> None:
         """Run the transports, deliver what waits in the outbox, fire timers."""
@@ -178,12 +184,15 @@ class App:
         self.scheduler.start()
         if not self.clock.fake:
             await self.scheduler.fire_due()
+        await self.hooks.call("chatops_serving", app=self)
         self.serving_started.set()
 
     async def _stand_down(self) -> None:
         """Let in-flight timers and deliveries finish, then disconnect the transports."""
-        self.serving = False
+        was_serving, self.serving = self.serving, False
         self.serving_started.clear()
+        if was_serving:
+            await self.hooks.call("chatops_standing_down", app=self)
         await self.scheduler.stop()
         await self.outbound.stop()
         for transport in self.transports.values():

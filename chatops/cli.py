@@ -208,7 +208,7 @@ async def cmd_run(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await app.start()
+        await app.start(lease=True)
         settings = app.config.core.web
         if settings.enabled:
             port = await web.start(settings.host, settings.port)

@@ -116,6 +116,24 @@ async def chatops_startup(app: App) -> None:
 
 
 @hookspec
+async def chatops_serving(app: App) -> None:
+    """This process now serves: its transports run, it fires timers and delivers the outbox.
+
+    On SQLite right after start; on PostgreSQL when this replica takes the
+    serving lease (at start, or later, taking over from another).  Start
+    background work that acts on the world here (publishing, fetching), not in
+    ``chatops_startup``: a standby replica and a one-off command must not act.
+    Collected.
+    """
+
+
+@hookspec
+async def chatops_standing_down(app: App) -> None:
+    """This process stops serving (it is stopping, or a replica lost its lease): stop what
+    ``chatops_serving`` started, before another replica takes over.  Collected."""
+
+
+@hookspec
 async def chatops_shutdown(app: App) -> None:
     """The app is stopping; transports have stopped.  Collected."""
 

@@ -6,9 +6,9 @@ lock on a database connection of its own.  The others have migrated,
 loaded their plugins and answer ``/healthz``; they ask for the lock every
 second.  When the holder stops (SIGTERM releases the lock after in-flight
 work), crashes (``kill -9`` closes its connection and PostgreSQL releases
-the lock at once) or loses its lock connection and finds the lock taken
-when it reconnects (it steps down), one of them takes over within about a
-second and starts where the database says
+the lock at once) or loses its lock connection (it takes the lock again on
+a new one; if another replica was quicker, it stands down), one of them
+takes over within about a second and starts where the database says
 the other left off: unsent outbox rows, due timers, stored sync cursors.
 
 Why one leader and not "every replica connects and claims": a Matrix
@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 log = logging.getLogger("chatops.leadership")
 ASK_EVERY_S = 1.0  # a standby replica asks for the lock this often
 CHECK_EVERY_S = 1.0  # the leader checks the connection holding its lock this often
+CHECK_TIMEOUT_S = 3.0  # a check unanswered this long counts as a lost connection (a hung TCP link)
 LOCK_NAME = "chatops-serving"
 
 
@@ -48,8 +49,9 @@ def lock_key(name: str = LOCK_NAME) -> int:
 
 
 def asyncpg_dsn(url: str) -> str:
-    """The SQLAlchemy URL as asyncpg's ``connect`` reads it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The SQLAlchemy URL as asyncpg's ``connect`` reads it (without SQLAlchemy's own query
+    options, which asyncpg would send to the server as settings)."""
+    return make_url(url).set(drivername="postgresql", query={}).render_as_string(hide_password=False)
 
 
 class Leadership:
@@ -70,24 +72,14 @@ class Leadership:
 
     async def start(self) -> None:
         """Serve now if nobody does (a lone replica starts as before); else stand by."""
-        if not await self._take():
-            log.warning("another replica is serving; this one stands by")
+        await self._take(announce_standby=True)
         self._task = asyncio.create_task(self._keep(), name="chatops-leadership")
 
-    async def _take(self) -> bool:
-        import asyncpg
-
-        try:
-            connection = await asyncpg.connect(self._dsn)
-        except Exception as exc:
-            log.warning("cannot reach the database to ask for the serving lease: %s", exc)
-            return False
-        try:
-            got = await connection.fetchval("SELECT pg_try_advisory_lock($1)", lock_key())
-        except Exception:
-            got = False
-        if not got:
-            await _close(connection)
+    async def _take(self, announce_standby: bool = False) -> bool:
+        connection, reachable = await self._locked_connection()
+        if connection is None:
+            if announce_standby and reachable:
+                log.warning("another replica is serving; this one stands by")
             return False
         self._connection = connection
         self.leading = True
@@ -104,7 +96,7 @@ class Leadership:
             if self.leading:
                 await asyncio.sleep(CHECK_EVERY_S)  # a periodic lease check, not synchronisation
                 try:
-                    await self._connection.fetchval("SELECT 1")
+                    await self._connection.fetchval("SELECT 1", timeout=CHECK_TIMEOUT_S)
                 except Exception:
                     await self._relock()
             else:
@@ -114,27 +106,39 @@ class Leadership:
                 except Exception:
                     log.exception("taking over failed; asking again")
 
-    async def _relock(self) -> None:
-        """The connection holding the lock is gone (a database restart, a network cut): take the
-        lock again on a new one and go on serving, unless another replica took it meanwhile."""
-        old, self._connection = self._connection, None
-        if old is not None:
-            old.terminate()
+    async def _locked_connection(self) -> tuple[Any, bool]:
+        """A new connection holding the lock, or None; and whether the database answered."""
         import asyncpg
 
         try:
-            connection = await asyncpg.connect(self._dsn)
-            got = await connection.fetchval("SELECT pg_try_advisory_lock($1)", lock_key())
+            connection = await asyncpg.connect(self._dsn, timeout=CHECK_TIMEOUT_S)
         except Exception as exc:
-            log.error("lost the serving lease's connection and cannot reconnect (%s); standing by", exc)
-            await self._give_up()
-            return
-        if got:
+            log.warning("cannot reach the database to ask for the serving lease: %s", exc)
+            return None, False
+        got = False
+        try:
+            got = await connection.fetchval(
+                "SELECT pg_try_advisory_lock($1)", lock_key(), timeout=CHECK_TIMEOUT_S
+            )
+        except Exception as exc:
+            log.warning("asking for the serving lease failed: %s", exc)
+        finally:
+            if not got:  # also when cancelled: never leave a connection that may hold the lock
+                connection.terminate()
+        return (connection if got else None), True
+
+    async def _relock(self) -> None:
+        """The connection holding the lock is gone or hung (a database restart, a network cut):
+        take the lock again on a new one and go on serving, unless another replica took it."""
+        old, self._connection = self._connection, None
+        if old is not None:
+            old.terminate()
+        connection, _ = await self._locked_connection()
+        if connection is not None:
             self._connection = connection
             log.warning("the serving lease's connection was lost; took the lease again on a new one")
             return
-        await _close(connection)
-        log.error("lost the connection holding the serving lease and another replica serves; standing by")
+        log.error("lost the serving lease (another replica serves, or the database is gone); standing by")
         await self._give_up()
 
     async def _give_up(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("chatops.outbound")
 MAX_ATTEMPTS = 20
-# One attempt at one message; past it the platform counts as down for this pass (a client
-# library may retry a dead server forever).  The idempotency key makes a late success harmless.
+# One attempt at one outbox message; past it the platform counts as down for this pass (a client
+# library may retry a dead server forever).  The idempotency key makes a late success harmless
+# where the platform has one (not Slack).
 DELIVERY_TIMEOUT_S = 30.0
 UNREACHABLE = (TimeoutError, OSError, aiohttp.ClientConnectionError)  # worth trying again later
 
@@ -43,7 +45,9 @@ class Outbound:
         self._locks: dict[str, asyncio.Lock] = {}
         self._delivering = asyncio.Lock()
         self._again = False  # rows were queued while a pass was under way
-        self._backlog: set[str] = set()  # rooms whose outbox rows wait: their sends queue behind them
+        self._blocked: set[str] = set()  # rooms whose outbox rows the last pass could not send
+        self._storing: set[str] = set()  # rooms whose message is being stored for the outbox
+        self._storing_tasks: set[asyncio.Task[None]] = set()
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
         self._when_sent: list[tuple[str, Callable[[str], Awaitable[None]]]] = []
@@ -60,31 +64,53 @@ class Outbound:
         """Send now, in order with the room's other messages.  Failures are logged, not raised.
 
         When the platform cannot be reached (no answer within the bound, a
-        refused connection), the message becomes an outbox row and goes out,
-        in order, once the platform is back; the room's later messages queue
-        behind it.  A message the platform refuses is not retried.
+        refused connection, or the caller cancelled mid-send), the message
+        becomes an outbox row, with the idempotency key of the attempt, and
+        goes out in order once the platform is back; the room's later messages
+        queue behind it.  A message the platform refuses is not retried.
         """
         transport = self.app.transports.get(transport_of(room_id))
         if transport is None:
             log.error("no transport for room %s", room_id)
             return None
         body = as_content(content)
-        if room_id not in self._backlog:
-            async with self._lock(room_id):
+        key = f"d{uuid.uuid4().hex[:20]}"  # kept if the message must wait in the outbox
+        async with self._lock(room_id):
+            if not self._waiting(room_id):
                 try:
-                    async with asyncio.timeout(DELIVERY_TIMEOUT_S):
-                        return await transport.send(room_id, body, thread)
+                    async with asyncio.timeout(self._direct_timeout_s()):
+                        return await transport.send(room_id, body, thread, key)
                 except UNREACHABLE as exc:
                     log.error("sending to %s failed (%r); it waits in the outbox", room_id, exc)
+                except asyncio.CancelledError:  # e.g. the plugin timed out: keep its answer anyway
+                    self._storing.add(room_id)
+                    storing = asyncio.create_task(self._store(room_id, body, thread, key))
+                    self._storing_tasks.add(storing)
+                    storing.add_done_callback(self._storing_tasks.discard)
+                    raise
                 except Exception:
                     log.exception("sending to %s failed", room_id)
                     return None
-        self._backlog.add(room_id)
+            self._storing.add(room_id)  # before the lock is let go: the next send queues behind
+        await self._store(room_id, body, thread, key)
+        return None
+
+    def _direct_timeout_s(self) -> float:
+        """Below the plugin timeout, so a command's answer is stored rather than cancelled."""
+        return min(DELIVERY_TIMEOUT_S, self.app.config.core.hook_timeout_s / 2)
+
+    def _waiting(self, room_id: str) -> bool:
+        """Whether earlier messages of the room wait in the outbox (a send must queue behind)."""
+        return room_id in self._blocked or room_id in self._storing
+
+    async def _store(self, room_id: str, body: Content, thread: ThreadRef | None, key: str) -> None:
         try:
-            await self.app.db.write(lambda tx: self.queue(tx, room_id, body, thread))
+            await self.app.db.write(lambda tx: self.queue(tx, room_id, body, thread, key=key))
         except Exception:
             log.exception("a message to %s could not be sent or stored", room_id)
-        return None
+        finally:
+            self._storing.discard(room_id)
+        await self.deliver_pending()  # a pass settles whether the room still waits
 
     async def edit(self, ref: MessageRef, content: str | Content) -> None:
         """Replace a message's content, in order with the room's sends.  Failures are logged.
@@ -127,6 +153,7 @@ class Outbound:
         *,
         tag: str | None = None,
         to_user: User | None = None,
+        key: str | None = None,
     ) -> None:
         """Store a message in ``tx``; it is sent once the transaction commits.
 
@@ -143,6 +170,7 @@ class Outbound:
                 attempts=0,
                 tag=tag,
                 to_user=f"{to_user.id}\n{to_user.name}" if to_user else None,
+                idempotency_key=key,
             )
         )
         tx.after_commit(self.deliver_pending)
@@ -185,8 +213,12 @@ class Outbound:
         delay = 1.0
         while True:
             await asyncio.sleep(delay)  # backoff between delivery attempts, not synchronisation
-            async with self._delivering:
-                waiting = await self._drain()
+            try:
+                async with self._delivering:
+                    waiting = await self._drain()
+            except Exception:
+                log.exception("an outbox pass failed (the database?); trying again")
+                waiting = True
             if not waiting:
                 return
             delay = min(delay * 2, 300.0)
@@ -197,7 +229,7 @@ class Outbound:
             self._again = False
             blocked = await self._pass()
             if not self._again:
-                self._backlog = blocked
+                self._blocked = blocked
                 return bool(blocked)
 
     async def _pass(self) -> set[str]:
@@ -213,6 +245,8 @@ class Outbound:
             ).all()
         marks: list[asyncio.Task[None]] = []
         for row in rows:
+            if not self.app.serving:
+                break  # standing down: what is left goes out from the replica that serves next
             if row.room_id in blocked:
                 continue
             ref = await self._deliver(row)
@@ -222,14 +256,19 @@ class Outbound:
                 blocked.add(row.room_id)
                 if row.attempts + 1 >= MAX_ATTEMPTS:
                     log.error("giving up outbox message %s after %s attempts", row.id, MAX_ATTEMPTS)
-        await asyncio.gather(*marks)
+        for failure in await asyncio.gather(*marks, return_exceptions=True):
+            if isinstance(failure, Exception):
+                log.error("marking an outbox row failed (it may be sent again): %r", failure)
         return blocked
 
     async def stop(self) -> None:
+        """Stop retrying; a pass under way finishes the message in hand (the app no longer serves)."""
         if self._retry is not None:
             self._retry.cancel()
             await asyncio.gather(self._retry, return_exceptions=True)
             self._retry = None
+        async with self._delivering:
+            pass
 
     async def _deliver(self, row: Any) -> MessageRef | None:
         transport = self.app.transports.get(transport_of(row.room_id))
@@ -279,7 +318,11 @@ class Outbound:
 def idempotency_key(row: Any) -> str:
     """The same for every attempt at one outbox row, different for any other row.
 
-    The creation time keeps keys apart between databases that reuse ids (a
-    bot account moved to a new database would otherwise get old messages back).
+    A direct send that ended in the outbox keeps the key it was first tried
+    with.  Otherwise the creation time keeps keys apart between databases that
+    reuse ids (a bot account moved to a new database would otherwise get old
+    messages back).
     """
+    if row.idempotency_key:
+        return str(row.idempotency_key)
     return f"co{row.id}.{int(row.created_at.timestamp() * 1_000_000):x}"

@@ -51,6 +51,7 @@ outbox = Table(
     Column("to_user", String(255), nullable=True),  # a person: sent to their direct room
     Column("tag", String(255), nullable=True),  # what the message is about (page:17), to find it again
     Column("message_id", String(255), nullable=True),  # the platform's id once sent
+    Column("idempotency_key", String(64), nullable=True),  # a direct send's, when it had to wait here
 )
 Index("ix_chatops_outbox_unsent", outbox.c.sent_at, outbox.c.id)
 Index("ix_chatops_outbox_tag", outbox.c.tag)

@@ -57,10 +57,19 @@ def chatops_timer_handlers() -> dict[str, TimerHandler]:
 
 @hookimpl
 async def chatops_startup(app: App) -> None:
-    """Each schedule's next hand-off is armed (the config may have changed while stopped),
-    and calendar layers start refreshing."""
+    """Each schedule's next hand-off is armed (the config may have changed while stopped)."""
     await handoff.arm_all(app)
+
+
+@hookimpl
+async def chatops_serving(app: App) -> None:
+    """Calendar layers are fetched by the serving process only."""
     calendars.sync_of(app).start()
+
+
+@hookimpl
+async def chatops_standing_down(app: App) -> None:
+    await calendars.sync_of(app).stop()
 
 
 @hookimpl

@@ -169,8 +169,9 @@ class Sync:
             )  # the next refresh, not synchronisation
 
     def start(self) -> None:
-        """Only a serving process (one with transports) fetches: a one-off command does not."""
-        if sources(self.app) and self.app.transports and not self.app.clock.fake and self.task is None:
+        """Called when this process starts serving (``chatops_serving``): standbys and one-off
+        commands do not fetch."""
+        if sources(self.app) and not self.app.clock.fake and self.task is None:
             self.task = asyncio.create_task(self._loop(), name="oncall-calendars")
 
     async def stop(self) -> None:

@@ -108,6 +108,25 @@ class Replica:
         await self._reader
 
 
+async def admin(pg_url: str) -> asyncpg.Connection:
+    parsed = make_url(pg_url)
+    return await asyncpg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database=parsed.database
+    )
+
+
+async def paged_steps(pg_url: str) -> dict[str, int]:
+    """Escalation steps fired per page, from the timeline (each ``paged`` event is one step)."""
+    conn = await admin(pg_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT stream, count(*) AS n FROM chatops_events WHERE kind = 'paged' GROUP BY stream"
+        )
+    finally:
+        await conn.close()
+    return {r["stream"]: r["n"] for r in rows}
+
+
 def paged(slack: FakeSlack) -> Counter[tuple[str, str]]:
     found: Counter[tuple[str, str]] = Counter()
     for person, uid in PEOPLE.items():
@@ -163,17 +182,7 @@ async def test_kill_9_of_the_leading_replica_loses_no_step_and_repeats_none(
     assert lost == 0 and repeated <= 1
     assert sum(counts.values()) - before_kill > PAGES  # the kill cut through the escalations
 
-    parsed = make_url(pg_url)
-    conn = await asyncpg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, database=parsed.database
-    )
-    try:
-        rows = await conn.fetch(
-            "SELECT stream, count(*) AS n FROM chatops_events WHERE kind = 'paged' GROUP BY stream"
-        )
-    finally:
-        await conn.close()
-    assert {r["stream"]: r["n"] for r in rows} == {f"page:{n + 1}": 2 * ROUNDS for n in range(PAGES)}
+    assert await paged_steps(pg_url) == {f"page:{n + 1}": 2 * ROUNDS for n in range(PAGES)}
 
 
 def free_port() -> int:
@@ -216,3 +225,54 @@ async def test_a_standby_refuses_webhooks_and_takes_over_when_the_serving_replic
             if replica is not None:
                 await replica.stop()
         await slack.stop()
+
+
+async def test_database_connections_cut_twice_under_two_replicas_lose_and_repeat_no_step(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """Every connection of both replicas, the serving lease's included, is terminated twice while
+    escalations run: the serving replica reconnects and takes its lease again (or the standby takes
+    over), and every step still fires exactly once."""
+    pages = 40
+    slack = await FakeSlack().start()
+    for uid in PEOPLE.values():
+        slack.add_user(uid, "x")
+    slack.channels["C0GENERAL"].members += list(PEOPLE.values())
+    first = await Replica.start(config(tmp_path, "a", slack, pg_url))
+    second: Replica | None = None
+    try:
+        await first.logged("this replica now serves", 30)
+        await slack.connected()
+        second = await Replica.start(config(tmp_path, "b", slack, pg_url))
+        await second.logged("this one stands by", 30)
+        for n in range(pages):
+            await slack.push("events_api", slack.message_event(f'!page drill "drill {n}"', PEOPLE["bob"]))
+        await slack.wait_for(lambda: sum(1 for (_, p) in paged(slack) if p == "alice") == pages, 60)
+        for _ in range(2):
+            before = sum(paged(slack).values())
+            conn = await admin(pg_url)
+            try:
+                cut = await conn.fetch(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await conn.close()
+            assert len(cut) >= 1  # the lease connection at least (pooled ones too, when open)
+            await slack.wait_for(lambda b=before: sum(paged(slack).values()) > b, 30)  # steps go on
+        finished = [f"⚠️ Nobody acknowledged P-{n + 1} " for n in range(pages)]
+        general = slack.channels["C0GENERAL"]
+        await slack.wait_for(
+            lambda: all(any(t.startswith(f) for t in general.texts()) for f in finished), 120
+        )
+    finally:
+        for replica in (first, second):
+            if replica is not None:
+                await replica.stop()
+        await slack.stop()
+
+    logs = "".join(first.lines + (second.lines if second else []))
+    assert "took the lease again" in logs or logs.count("this replica now serves") >= 2, logs[-3000:]
+    assert await paged_steps(pg_url) == {f"page:{n + 1}": 2 * ROUNDS for n in range(pages)}
+    counts = paged(slack)
+    assert sum(max(0, ROUNDS - c) for c in counts.values()) == 0, counts  # no direct message lost
