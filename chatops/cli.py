@@ -13,6 +13,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
@@ -363,8 +364,23 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], Coroutine[Any, Any, int]]] = 
 }
 
 
+def _quiet_closed_loop_answers(hook_args: threading.ExceptHookArgs) -> None:
+    """aiosqlite closes a connection that failed to open on its own thread, then answers on the
+    event loop; when the command has already ended (the error reported, the loop closed) that
+    answer fails with "Event loop is closed" and Python would print a traceback for it."""
+    if (
+        hook_args.exc_type is RuntimeError
+        and "Event loop is closed" in str(hook_args.exc_value)
+        and hook_args.thread is not None
+        and "_connection_worker_thread" in hook_args.thread.name
+    ):
+        return
+    threading.__excepthook__(hook_args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    threading.excepthook = _quiet_closed_loop_answers
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
