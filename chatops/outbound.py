@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ class Outbound:
         self._delivering = asyncio.Lock()
         self._again = False  # rows were queued while a pass was under way
         self._blocked: set[str] = set()  # rooms whose outbox rows the last pass could not send
-        self._storing: set[str] = set()  # rooms whose message is being stored for the outbox
+        self._storing: Counter[str] = Counter()  # messages per room being stored for the outbox
         self._storing_tasks: set[asyncio.Task[None]] = set()
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
@@ -83,7 +84,7 @@ class Outbound:
                 except UNREACHABLE as exc:
                     log.error("sending to %s failed (%r); it waits in the outbox", room_id, exc)
                 except asyncio.CancelledError:  # e.g. the plugin timed out: keep its answer anyway
-                    self._storing.add(room_id)
+                    self._storing[room_id] += 1
                     storing = asyncio.create_task(self._store(room_id, body, thread, key))
                     self._storing_tasks.add(storing)
                     storing.add_done_callback(self._storing_tasks.discard)
@@ -91,7 +92,7 @@ class Outbound:
                 except Exception:
                     log.exception("sending to %s failed", room_id)
                     return None
-            self._storing.add(room_id)  # before the lock is let go: the next send queues behind
+            self._storing[room_id] += 1  # before the lock is let go: the next send queues behind
         await self._store(room_id, body, thread, key)
         return None
 
@@ -101,7 +102,7 @@ class Outbound:
 
     def _waiting(self, room_id: str) -> bool:
         """Whether earlier messages of the room wait in the outbox (a send must queue behind)."""
-        return room_id in self._blocked or room_id in self._storing
+        return room_id in self._blocked or self._storing[room_id] > 0
 
     async def _store(self, room_id: str, body: Content, thread: ThreadRef | None, key: str) -> None:
         try:
@@ -109,7 +110,9 @@ class Outbound:
         except Exception:
             log.exception("a message to %s could not be sent or stored", room_id)
         finally:
-            self._storing.discard(room_id)
+            self._storing[room_id] -= 1
+            if not self._storing[room_id]:
+                del self._storing[room_id]
         await self.deliver_pending()  # a pass settles whether the room still waits
 
     async def edit(self, ref: MessageRef, content: str | Content) -> None:
@@ -261,8 +264,14 @@ class Outbound:
                 log.error("marking an outbox row failed (it may be sent again): %r", failure)
         return blocked
 
+    async def settled(self) -> None:
+        """Return once the answers of cancelled sends are stored (they are, on tasks of their own)."""
+        while self._storing_tasks:
+            await asyncio.gather(*list(self._storing_tasks), return_exceptions=True)
+
     async def stop(self) -> None:
         """Stop retrying; a pass under way finishes the message in hand (the app no longer serves)."""
+        await self.settled()
         if self._retry is not None:
             self._retry.cancel()
             await asyncio.gather(self._retry, return_exceptions=True)

@@ -136,3 +136,32 @@ async def test_a_reply_the_platform_could_not_take_waits_in_the_outbox_and_later
         assert [m.text for m in flaky.sent] == ["first", "second"]
     finally:
         await app.stop()
+
+
+async def test_a_reply_cancelled_mid_send_is_kept_with_its_idempotency_key(chat: Harness) -> None:
+    """A plugin that runs out of time while its answer is on the wire is cancelled; the answer is
+    stored and sent again with the same key, so a platform that did take it posts it once."""
+    keys: list[str | None] = []
+    hang = True
+    sending = asyncio.Event()
+    original = chat.transport.send
+
+    async def hanging_send(
+        room_id: str, content: Content, thread: ThreadRef | None, key: str | None = None
+    ) -> MessageRef:
+        keys.append(key)
+        if hang:
+            sending.set()
+            await asyncio.Event().wait()  # the platform never answers
+        return await original(room_id, content, thread, key)
+
+    chat.transport.send = hanging_send  # type: ignore[method-assign]
+    reply = asyncio.create_task(chat.app.outbound.send("test:lobby", "the answer"))
+    await sending.wait()
+    reply.cancel()  # as the plugin watchdog does
+    await asyncio.gather(reply, return_exceptions=True)
+    hang = False
+    await chat.app.outbound.settled()  # the answer is stored on a task of its own
+    await chat.app.outbound.deliver_pending()
+    assert [m.text for m in chat.messages()] == ["the answer"]
+    assert len(keys) == 2 and keys[0] == keys[1] is not None  # the retry carried the first key
