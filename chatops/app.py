@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from chatops.background import Background
 from chatops.buttons import ButtonRegistry
 from chatops.clock import Clock
 from chatops.commands.registry import CommandRegistry
@@ -76,6 +77,7 @@ class App:
             dict(transports) if transports is not None else self._build_transports()
         )
         self.dispatcher = Dispatcher(self)
+        self.background = Background()
         self.started = False
         self._single_writer: SingleWriter | None = None
         self.leadership: Leadership | None = None
@@ -189,6 +191,7 @@ class App:
 
     async def _stand_down(self) -> None:
         """Let in-flight timers and deliveries finish, then disconnect the transports."""
+        await self.background.wait()  # it bounds itself; cutting it off would leave its outcome unknown
         was_serving, self.serving = self.serving, False
         self.serving_started.clear()
         if was_serving:

@@ -241,23 +241,29 @@ async def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 async def cmd_plugins(args: argparse.Namespace) -> int:
+    """Each plugin: where it comes from (distribution and version), its hooks, commands and config."""
     app = App(_config(args))
     try:
-        for name in app.plugin_report.loaded:
-            plugin = app.pm.get_plugin(name)
-            hooks = sorted(h.name for h in app.pm.get_hookcallers(plugin) or [])
-            commands = sorted(
-                c.full_name
-                for c in [
-                    *app.commands.top.values(),
-                    *(c for g in app.commands.groups.values() for c in g.commands.values()),
-                ]
-                if c.plugin == name
+        sections: dict[str, list[str]] = {}
+        for owner, models in app.hooks.call_sync("chatops_config_models"):
+            sections.setdefault(owner, []).extend(
+                f"{section} ({model.__name__}: {', '.join(model.model_fields) or 'no settings'})"
+                for section, model in models.items()
             )
-            print(name)
+        every_command = [
+            *app.commands.top.values(),
+            *(c for g in app.commands.groups.values() for c in g.commands.values()),
+        ]
+        for plugin_name in app.plugin_report.loaded:
+            plugin = app.pm.get_plugin(plugin_name)
+            hooks = sorted(h.name for h in app.pm.get_hookcallers(plugin) or [])
+            commands = sorted(c.full_name for c in every_command if c.plugin == plugin_name)
+            print(f"{plugin_name} ({app.plugin_report.versions.get(plugin_name, 'registered in-process')})")
             print(f"  hooks: {', '.join(hooks) or '—'}")
             if commands:
                 print(f"  commands: {', '.join(commands)}")
+            for section in sections.get(plugin_name, []):
+                print(f"  config: {section}")
         for name in app.plugin_report.disabled:
             print(f"{name} (disabled)")
         for name, error in app.plugin_report.failed.items():

@@ -11,7 +11,7 @@ from chatops.models.content import Content
 
 if TYPE_CHECKING:
     from chatops.app import App
-    from chatops.commands.declare import Command
+    from chatops.commands.declare import Command, Permission
     from chatops.transports.base import Transport
 
 
@@ -59,3 +59,13 @@ class CommandContext:
     async def send_direct(self, user: User, content: str | Content) -> MessageRef | None:
         """Message a person directly (their DM with the bot)."""
         return await self.app.outbound.send_direct(user, content)
+
+    async def require(self, permission: Permission) -> None:
+        """Refuse (``UserError``) unless the sender holds a role ``permission`` allows here.
+
+        For permissions a handler only knows once it runs (one per mitigation,
+        say); a command's own ``permission=`` is checked before its handler.
+        """
+        refusal = await self.app.dispatcher.refusal(self, permission)
+        if refusal is not None:
+            raise UserError(refusal)

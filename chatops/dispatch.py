@@ -26,7 +26,7 @@ from chatops.permissions import ADMIN, ANYONE, RoleHolders, describe_allowed
 
 if TYPE_CHECKING:
     from chatops.app import App
-    from chatops.commands.declare import Command
+    from chatops.commands.declare import Command, Permission
     from chatops.transports.base import Transport
 
 log = logging.getLogger("chatops.dispatch")
@@ -180,11 +180,21 @@ class Dispatcher:
         return f"{problem[0].upper()}{problem[1:]}.\n{line}"
 
     async def permitted(self, ctx: CommandContext, command: Command) -> bool:
-        permission = command.permission
-        assert permission is not None
+        assert command.permission is not None
+        refusal = await self.refusal(ctx, command.permission)
+        if refusal is not None:
+            await self.refuse(ctx.message, refusal)
+        return refusal is None
+
+    async def refusal(self, ctx: CommandContext, permission: Permission) -> str | None:
+        """Why the sender may not do what ``permission`` guards here, or None when they may.
+
+        The roles allowed come from config (``permissions:``) or the permission's
+        defaults; who holds them comes from ``chatops_context_roles``.
+        """
         allowed = self.app.config.core.permissions.get(permission.name, list(permission.default_roles))
         if ANYONE in allowed or (ADMIN in allowed and ctx.is_admin):
-            return True
+            return None
         roles: dict[str, RoleHolders] = {}
         for part in await self.app.hooks.call(
             "chatops_context_roles", on_failure=self.failure_reporter(ctx), answers=True, ctx=ctx
@@ -193,9 +203,8 @@ class Dispatcher:
         for role in allowed:
             info = roles.get(role)
             if info is not None and any(u.id == ctx.sender.id for u in info.holders):
-                return True
-        await self.refuse(ctx.message, f"Only {describe_allowed(allowed, roles)} can {permission.action}.")
-        return False
+                return None
+        return f"Only {describe_allowed(allowed, roles)} can {permission.action}."
 
     def failure_reporter(self, ctx: CommandContext) -> Any:
         async def report(failure: PluginFailure) -> None:

@@ -222,6 +222,21 @@ def chatops_notification_channels(app: App) -> dict[str, Any] | None:
     """
 
 
+# --- mitigations ---
+
+
+@hookspec
+def chatops_mitigations(app: App) -> list[Any] | None:
+    """Pre-baked mitigations this plugin offers: ``chatops_plugins.mitigate.Mitigation`` values.
+
+    Rolling back, turning a flag off, shedding traffic: ``!mitigate`` lists
+    those that apply to the incident (by its services), asks for confirmation,
+    checks the mitigation's permission, runs it within its time limit and
+    records who ran what, with which arguments, and the result.  Called each
+    time the list is needed, so it may depend on config.  Collected.
+    """
+
+
 # --- postmortems ---
 
 

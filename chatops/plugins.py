@@ -27,6 +27,7 @@ class PluginReport:
     loaded: list[str] = field(default_factory=list)
     disabled: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
 
 
 def new_plugin_manager() -> pluggy.PluginManager:
@@ -57,6 +58,8 @@ def load_plugins(
             continue
         pm.register(plugin, name=ep.name)
         report.loaded.append(ep.name)
+        if ep.dist is not None:
+            report.versions[ep.name] = f"{ep.dist.name} {ep.dist.version}"
     for name, plugin in extra:
         pm.register(plugin, name=name)
         report.loaded.append(name)

@@ -25,7 +25,12 @@ def text(raw: str, ctx: CommandContext) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    """A positional argument.  ``greedy`` takes the rest of the words."""
+    """A positional argument.  ``greedy`` takes the rest of the words.
+
+    A greedy ``words`` argument is the list of those words, each converted,
+    quoted ones kept whole (``!mitigate echo "a b"``); otherwise they are
+    joined into one text.
+    """
 
     name: str
     convert: Converter = text
@@ -33,6 +38,7 @@ class Arg:
     greedy: bool = False
     help: str = ""
     metavar: str = ""
+    words: bool = False
 
     def usage(self) -> str:
         label = self.metavar or self.name

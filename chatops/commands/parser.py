@@ -112,7 +112,10 @@ def parse_arguments(command: Command, tokens: list[str], ctx: CommandContext) ->
         if raw == "":
             if arg.required:
                 missing.append(arg.name)
-            values[arg.name] = None
+            values[arg.name] = [] if arg.greedy and arg.words else None
+            continue
+        if arg.greedy and arg.words:
+            values[arg.name] = [_convert(arg.convert, word, ctx, arg.name) for word in raw_words]
             continue
         values[arg.name] = _convert(arg.convert, raw, ctx, arg.name)
     if missing:

@@ -61,6 +61,7 @@ class Harness:
         """Deliver a message as ``user`` in ``room``; return what the bot sent meanwhile."""
         mark = len(self.transport.sent)
         await self.app.dispatcher.handle(self.transport.message(text, user, room, event_id))
+        await self.app.background.wait()
         return self.transport.sent[mark:]
 
     async def reply(self, text: str, **kwargs: Any) -> str:

@@ -155,7 +155,10 @@ def test_postgres_is_upgraded_by_command_then_used(pg_url: str) -> None:
 def test_plugins_lists_hooks_and_commands(tmp_path: Path) -> None:
     run = chatops("plugins", "--db", f"sqlite:///{tmp_path / 'c.db'}")
     assert run.returncode == 0
-    assert "severity\n  hooks: chatops_commands, chatops_config_models, chatops_event_recorded" in run.stdout
+    assert (
+        "severity (chatops 0.1.0)\n  hooks: chatops_commands, chatops_config_models, chatops_event_recorded"
+        in run.stdout
+    )
     assert "commands: incident sev" in run.stdout
 
 
