@@ -41,7 +41,11 @@ def load_plugins(
     disabled: Iterable[str] = (),
     extra: Iterable[tuple[str, object]] = (),
 ) -> PluginReport:
-    """Register every entry-point plugin not in ``disabled``, then ``extra``."""
+    """Register every entry-point plugin not in ``disabled``, then ``extra``.
+
+    An extra plugin under an installed one's name replaces it (a test of a
+    plugin that is also installed), or is skipped when it is the same object.
+    """
     report = PluginReport()
     skip = set(disabled)
     for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
@@ -61,6 +65,13 @@ def load_plugins(
         if ep.dist is not None:
             report.versions[ep.name] = f"{ep.dist.name} {ep.dist.version}"
     for name, plugin in extra:
+        installed = pm.get_plugin(name)
+        if installed is plugin:
+            continue  # a test registers the plugin that is also installed: load it once
+        if installed is not None:  # a test's own copy stands in for the installed one
+            pm.unregister(name=name)
+            report.loaded.remove(name)
+            report.versions.pop(name, None)
         pm.register(plugin, name=name)
         report.loaded.append(name)
     return report
