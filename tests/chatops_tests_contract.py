@@ -1,4 +1,8 @@
-"""Content every transport must be able to send (shared by the contract tests)."""
+"""What the contract tests share: content every transport must be able to send, and the
+flags example plugin (examples/flags-plugin) that every transport must run unchanged."""
+
+import chatops_flags
+from flag_service import FLAG
 
 from chatops.models.content import Button, Buttons, Content, Fields, Mention, Text
 
@@ -9,3 +13,9 @@ RICH = Content(
         Buttons(buttons=(Button(label="Acknowledge", action_id="page.ack:17", command="!page ack P-17"),)),
     )
 )
+
+# The kill-switch scenario: `!flag off new-checkout` (or the platform's slash command) asks,
+# the Confirm button is pressed the platform's way, the flag service gets one PUT, the room hears.
+FLAGS_PLUGIN: list[tuple[str, object]] = [("flags", chatops_flags)]
+FLAG_ASK = f"Turn off flag {FLAG} for all users now?"
+FLAG_DONE = f"Flag {FLAG} is off."

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from flag_service import flag_service as flag_service  # the local flag service (examples/flags-plugin)
 from sqlalchemy.engine import make_url
 
 PG_ENV = "CHATOPS_TEST_PG_URL"

@@ -1,16 +1,19 @@
 """Every transport honours the same contract: the console and the test fake here, Matrix in
 tests/matrix/test_contract.py against a real Synapse, Slack in tests/slack/test_plugins_in_slack.py
-against a local Slack, Discord in tests/discord/test_discord_interactions.py against a local Discord."""
+against a local Slack, Discord in tests/discord/test_discord_interactions.py against a local Discord.
+Each also runs the flags example plugin (examples/flags-plugin) unchanged, pressing its Confirm button."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from chatops_tests_contract import RICH
+from chatops_tests_contract import FLAG_ASK, FLAG_DONE, FLAGS_PLUGIN, RICH
+from flag_service import FLAG, Call, FlagService
 
 from chatops.app import App
 from chatops.config import load_config
@@ -76,6 +79,30 @@ async def test_buttons_degrade_to_the_command_they_stand_for(tmp_path: Any) -> N
         "    Status    investigating",
         "    [Acknowledge: !page ack P-17]",
     ]
+
+
+async def test_the_flags_plugin_runs_in_the_console_and_its_button_is_the_printed_command(
+    tmp_path: Any, flag_service: FlagService
+) -> None:
+    out = io.StringIO()
+    config = load_config(
+        None, db_url=f"sqlite:///{tmp_path / 'c.db'}", environ={}, overrides=flag_service.config()
+    )
+    app = App(config, extra_plugins=FLAGS_PLUGIN, transports={})
+    console = app.transports["console"] = ConsoleTransport(app, "console", {"interactive": False}, out=out)
+    await app.start()
+    try:
+        await console.say("alice", "lobby", f"!flag off {FLAG}")
+        asked = out.getvalue().splitlines()
+        assert asked == [f"[lobby] chatops: {FLAG_ASK}", f"    [Confirm: !flag off {FLAG} --confirm]"]
+        assert flag_service.calls == []
+        press = re.fullmatch(r"    \[Confirm: (.+)\]", asked[-1])
+        assert press is not None
+        await console.say("alice", "lobby", press.group(1))  # the console's button: type its command
+        assert out.getvalue().splitlines()[len(asked) :] == [f"[lobby] chatops: {FLAG_DONE}"]
+        assert flag_service.calls == [Call("PUT", FLAG, {"enabled": False})]
+    finally:
+        await app.stop()
 
 
 def test_chat_model_round_trips_through_json() -> None:

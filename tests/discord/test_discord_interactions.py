@@ -11,10 +11,12 @@ import chatops_runbooks
 import pytest
 import pytest_asyncio
 from aiohttp import ClientSession
-from chatops_tests_contract import RICH
+from chatops_tests_contract import FLAG_ASK, FLAG_DONE, FLAGS_PLUGIN, RICH
 from discord_bot import DiscordBot
 from fake_discord import ALICE, BOB, OPS_ID, FakeDiscord
+from flag_service import FLAG, Call, FlagService
 from nacl.signing import SigningKey
+from test_discord_lifecycle import said
 
 from chatops.models.chat import MessageRef, Room
 from chatops.testing import Harness
@@ -74,6 +76,26 @@ async def test_a_console_plugin_runs_in_discord_unchanged(
         await discord_server.wait_for(
             lambda: any(t.startswith("Runbook for checkout-api") for t in ops.texts())
         )
+    finally:
+        await runner.stop()
+
+
+async def test_the_flags_plugin_asks_and_its_confirm_button_turns_the_flag_off(
+    discord_server: FakeDiscord, flag_service: FlagService, tmp_path: Path
+) -> None:
+    runner = DiscordBot(discord_server, tmp_path, FLAGS_PLUGIN, config=flag_service.config())
+    await runner.start()
+    try:
+        await discord_server.interact(discord_server.slash("flag", ALICE, "off", flag=FLAG))
+        ops = discord_server.channels[OPS_ID]
+        asked = await discord_server.wait_for(lambda: said(ops, FLAG_ASK))
+        assert flag_service.calls == []
+        await discord_server.interact(
+            discord_server.press(OPS_ID, asked.id, asked.buttons()["Confirm"], ALICE)
+        )
+        await discord_server.wait_for(lambda: said(ops, FLAG_DONE))
+        await runner.idle()
+        assert flag_service.calls == [Call("PUT", FLAG, {"enabled": False})]
     finally:
         await runner.stop()
 

@@ -121,6 +121,20 @@ class Person:
         await self.wait_for(lambda: len(self.notices(room_id, bot)) > before, seconds)
         return self.notices(room_id, bot)[before].body
 
+    async def press(self, room_id: str, message_id: str, key: str) -> None:
+        """Press a button of the bot's message: react with its key, once the bot offers that reaction."""
+        await self.wait_for(  # the bot reacts first, so the button is one click away
+            lambda: any(
+                s.content.get("m.relates_to", {}).get("event_id") == message_id
+                and s.content["m.relates_to"].get("key") == key
+                for s in self.seen
+                if s.event.source.get("type") == "m.reaction"
+            )
+        )
+        relation = {"rel_type": "m.annotation", "event_id": message_id, "key": key}
+        response = await self.client.room_send(room_id, "m.reaction", {"m.relates_to": relation})
+        assert isinstance(response, RoomSendResponse), response
+
     async def join_invited(self, name: str = "") -> str:
         """Wait for an invite to a room called ``name`` ("" for a direct chat), join it, return its id."""
         room_id = await self.wait_for(lambda: next((r for r, n in self.invites.items() if n == name), None))

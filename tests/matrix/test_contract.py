@@ -1,9 +1,15 @@
-"""The transport contract (tests/contract/test_transports.py), honoured by Matrix on a real Synapse."""
+"""The transport contract (tests/contract/test_transports.py), honoured by Matrix on a real Synapse;
+the flags example plugin runs unchanged, its Confirm button pressed as a reaction."""
 
 from __future__ import annotations
 
-from chatops_tests_contract import RICH
+from pathlib import Path
+
+from chatops_tests_contract import FLAG_ASK, FLAG_DONE, FLAGS_PLUGIN, RICH
 from conftest import Bot, People
+from flag_service import FLAG, Call, FlagService
+from synapse_server import Synapse
+from test_lifecycle import lobby_with_bot
 
 from chatops.models.chat import MessageRef, Room
 from chatops.transports.matrix.transport import MatrixTransport
@@ -29,3 +35,24 @@ async def test_matrix_honours_the_transport_contract(people: People, bot: Bot) -
     direct = await transport.direct_room(user)
     assert direct.direct and direct.transport == "matrix"
     assert (await transport.direct_room(user)).id == direct.id
+
+
+async def test_the_flags_plugin_asks_and_its_confirm_reaction_turns_the_flag_off(
+    synapse: Synapse, people: People, flag_service: FlagService, tmp_path: Path
+) -> None:
+    await people.register("chatops")
+    bot = Bot(synapse, people, tmp_path, flag_service.config(), FLAGS_PLUGIN)
+    await bot.start()
+    try:
+        alice = await people.person("alice")
+        lobby = await lobby_with_bot(alice, bot)
+        asked = await alice.reply_to(lobby, f"!flag off {FLAG}", bot.user_id)
+        assert asked.splitlines() == [FLAG_ASK, f"👍 Confirm (!flag off {FLAG} --confirm)"]
+        assert flag_service.calls == []
+        before = len(alice.notices(lobby, bot.user_id))
+        await alice.press(lobby, alice.notices(lobby, bot.user_id)[-1].event.event_id, "👍")
+        await alice.wait_for(lambda: len(alice.notices(lobby, bot.user_id)) > before)
+        assert alice.notices(lobby, bot.user_id)[before].body == FLAG_DONE
+        assert flag_service.calls == [Call("PUT", FLAG, {"enabled": False})]
+    finally:
+        await bot.stop()

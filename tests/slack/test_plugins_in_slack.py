@@ -1,4 +1,4 @@
-"""A plugin written for the console runs in Slack unchanged; the manifest offers its commands."""
+"""Plugins written for the console run in Slack unchanged; the manifest offers their commands."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 import chatops_runbooks
 import pytest_asyncio
 import yaml
-from chatops_tests_contract import RICH
+from chatops_tests_contract import FLAG_ASK, FLAG_DONE, FLAGS_PLUGIN, RICH
 from fake_slack import BOT_USER, FakeSlack
+from flag_service import FLAG, Call, FlagService
 from slack_bot import ALICE, BOB, SlackBot
+from test_slack_lifecycle import buttons, said
 
 from chatops.cli import main
 from chatops.models.chat import MessageRef, Room
@@ -40,6 +42,26 @@ async def test_the_runbooks_plugin_answers_its_own_slash_command(
     )
     room = await slack.wait_for(lambda: slack.channel_named("inc-1-checkout-down"))
     await slack.wait_for(lambda: any(t.startswith("Runbooks:") for t in room.texts()))
+
+
+async def test_the_flags_plugin_asks_and_its_confirm_button_turns_the_flag_off(
+    slack: FakeSlack, flag_service: FlagService, tmp_path: Path
+) -> None:
+    runner = SlackBot(slack, tmp_path, FLAGS_PLUGIN, config=flag_service.config())
+    await runner.start()
+    try:
+        await slack.push("slash_commands", slack.slash_command("/flag", f"off {FLAG}", ALICE))
+        general = slack.channels["C0GENERAL"]
+        asked = await slack.wait_for(lambda: said(general, FLAG_ASK))
+        assert flag_service.calls == []
+        await slack.push(
+            "interactive", slack.button_press(general.id, asked.ts, buttons(asked)["Confirm"], ALICE)
+        )
+        await slack.wait_for(lambda: said(general, FLAG_DONE))
+        await runner.idle()
+        assert flag_service.calls == [Call("PUT", FLAG, {"enabled": False})]
+    finally:
+        await runner.stop()
 
 
 def test_the_manifest_offers_every_declared_command(tmp_path: Path, capsys: object) -> None:
