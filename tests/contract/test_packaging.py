@@ -83,10 +83,11 @@ def test_the_flags_example_installs_with_pip_and_loads_through_its_entry_point(t
     )
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    flags = lines.index("flags")
-    assert lines[flags + 1 : flags + 3] == [
+    flags = lines.index("flags (chatops-flags 0.1.0)")
+    assert lines[flags + 1 : flags + 4] == [
         "  hooks: chatops_commands, chatops_config_models",
         "  commands: flag off, flag on, flag status",
+        "  config: flags (FlagsConfig: url, token, timeout_s)",
     ]
     where = "from importlib.metadata import entry_points as e; print(e(group='chatops.plugins')['flags'].load().__file__)"
     loaded = subprocess.run(
