@@ -27,9 +27,13 @@ def raw_header(value: str) -> bytes:
 
 
 def bearer_matches(request: web.Request, token: SecretStr) -> bool:
-    """Whether the request carries ``Authorization: Bearer <token>``, compared in constant time."""
-    given = raw_header(request.headers.get("Authorization", ""))
-    return hmac.compare_digest(given, f"Bearer {token.get_secret_value()}".encode())
+    """Whether the request carries ``Authorization: Bearer <token>``, compared in constant time.
+
+    The scheme is case-insensitive (RFC 7235: ``bearer`` is as good as ``Bearer``); the token is not.
+    """
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    matches = hmac.compare_digest(raw_header(given), token.get_secret_value().encode())
+    return matches and scheme.lower() == "bearer"
 
 
 def bearer_owner(request: web.Request, tokens: Mapping[str, SecretStr]) -> str | None:
