@@ -124,6 +124,11 @@ async def declare(request: web.Request, caller: Caller) -> web.Response:
             severity = scale.parse(wanted.severity).number
     except (Refused, ValueError) as exc:
         raise ApiError(400, str(exc)) from None
+    try:
+        tags = [api.clean_label(tag) for tag in wanted.tags]
+        services = [api.clean_label(service) for service in wanted.services]
+    except ValueError as exc:  # only white space, as Python reads it
+        raise ApiError(400, f"tags and services: {exc}, not only white space") from None
     if wanted.started_at is not None and wanted.started_at > app.clock.now():
         raise ApiError(400, "started_at is in the future; use when impact began")
     actor = caller.actor
@@ -140,8 +145,8 @@ async def declare(request: web.Request, caller: Caller) -> web.Response:
             started_at=wanted.started_at,
             private=wanted.private,
             near_miss=wanted.near_miss,
-            tags=[api.clean_label(tag) for tag in wanted.tags],
-            services=[api.clean_label(service) for service in wanted.services],
+            tags=tags,
+            services=services,
             declarer_is_ic=False,  # an integration cannot command an incident; a person takes the role
         )
 

@@ -83,6 +83,10 @@ async def test_declaring_follows_the_rules_of_the_chat_command(api: Api) -> None
         ({"title": "Broken", "private": "yes"}, "private: Input should be a valid boolean"),
         ({"title": "Broken", "tags": [""]}, "tags.0: String should have at least 1 character"),
         ({"title": "Broken", "services": ["x" * 65]}, "services.0: String should have at most 64 characters"),
+        (
+            {"title": "Broken", "tags": ["\x1f"]},
+            "tags and services: use 1 to 64 characters",
+        ),  # found by fuzzing
     ]:
         status, answer = await api.declare(**body)
         assert status == 400 and reason in answer["error"], (body, answer)
