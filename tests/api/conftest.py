@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from apiclient import API_CONFIG, Api
 
+from api.apiclient import API_CONFIG, Api
 from chatops.testing import Harness
 from chatops.web import build_web_app
 

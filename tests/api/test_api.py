@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 import pytest
-from apiclient import DEPLOY_TOKEN, PAGER_TOKEN, READER_TOKEN, Api
 
+from api.apiclient import DEPLOY_TOKEN, PAGER_TOKEN, READER_TOKEN, Api
 from chatops.config import ConfigError, load_config
 from chatops.testing import Harness
 from chatops_plugins.api.config import ApiConfig

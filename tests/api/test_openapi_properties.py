@@ -14,7 +14,6 @@ import asyncio
 from typing import Any
 
 import schemathesis
-from apiclient import DEPLOY_TOKEN
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -23,6 +22,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from api.apiclient import DEPLOY_TOKEN
 from chatops.testing import Harness
 from chatops.web import WebServer
 from chatops_plugins.incident import store
