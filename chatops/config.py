@@ -1,6 +1,8 @@
 """Configuration: YAML file + ``CHATOPS_*`` environment + command-line flags.
 
-Precedence: flag > environment > file > default.  The core's settings are
+Precedence: flag > environment > file > default.  ``${NAME}`` in a string
+of the file is the environment variable ``NAME`` (``$${`` for a literal
+``${``), so secrets can stay out of the file where they are written.  The core's settings are
 ``CoreConfig``; each plugin validates its own section with the model it
 returns from ``chatops_config_models``.  Every error names the file, the key
 and the fix.  Secrets are ``SecretStr`` and never printed.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -193,6 +196,31 @@ def _deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+_REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _expand(value: Any, env: dict[str, str], source: str, key: str) -> Any:
+    """``${NAME}`` in the file's strings replaced by the environment's ``NAME``; unset is an error."""
+    if isinstance(value, dict):
+        return {k: _expand(v, env, source, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, env, source, f"{key}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def substitute(match: re.Match[str]) -> str:
+        escaped, name = match.groups()
+        if escaped:
+            return "${" + name + "}"
+        if name not in env:
+            raise ConfigError(
+                source, key, f"${{{name}}} is not set", f"export {name}, or write $${{{name}}} for the text"
+            )
+        return env[name]
+
+    return _REFERENCE.sub(substitute, value)
+
+
 def load_config(
     path: str | None = None,
     *,
@@ -220,7 +248,7 @@ def load_config(
             raise ConfigError(path, line, "not valid YAML", "check indentation and quoting") from None
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(path, "", "the top level must be a mapping of settings")
-        raw = loaded or {}
+        raw = _expand(loaded or {}, env, path, "")
     raw = _deep_merge(raw, _env_overrides(env))
     if env.get("CHATOPS_DB"):
         raw = _deep_merge(raw, {"database": {"url": env["CHATOPS_DB"]}})

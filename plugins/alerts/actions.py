@@ -41,7 +41,6 @@ from chatops_plugins.alerts.routing import Placement
 from chatops_plugins.alerts.tables import groups, instances
 from chatops_plugins.incident import api as incidents
 from chatops_plugins.incident import rooms
-from chatops_plugins.incident import store as incident_store
 from chatops_plugins.oncall import paging
 from chatops_plugins.oncall.config import OncallConfig
 
@@ -145,7 +144,7 @@ async def _opened(tx: Tx, group: dict[str, Any], placement: Placement, alerts: l
         group["incident_id"] = incident.id
         if page is not None:
             await paging.link_incident(tx, page, incident.id)
-        tx.after_commit(lambda: _open_room(app, incident.id, group["room_id"]))
+        tx.after_commit(lambda: _opened_room(app, incident.id, group["room_id"]))
     await tx.execute(
         update(groups)
         .where(groups.c.id == group["id"])
@@ -192,14 +191,8 @@ async def paging_line(app: App, conn: Any, group: dict[str, Any]) -> str | None:
     )
 
 
-async def _open_room(app: App, incident_id: int, origin_room_id: str | None) -> None:
-    async with app.db.read() as conn:
-        incident = await incident_store.get(conn, incident_id)
-    transport = app.transports.get(transport_of(origin_room_id)) if origin_room_id else None
-    transport = transport or next(iter(app.transports.values()), None)
-    if incident is None or transport is None:
-        return
-    await rooms.open_room_for(app, transport, incident, None, False, origin_room_id)
+async def _opened_room(app: App, incident_id: int, origin_room_id: str | None) -> None:
+    await rooms.open_room_by_id(app, incident_id, origin_room_id)
 
 
 async def get(conn: Any, group_id: int) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from chatops.clock import parse_duration
 from chatops.web import APP_KEY
+from chatops.webauth import bearer_matches, problem, raw_header, read_body
 from chatops_plugins.alerts import actions
 from chatops_plugins.alerts.config import SourceConfig
 from chatops_plugins.alerts.formats import PayloadError, parse
@@ -31,28 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatops.alerts")
 
 
-def _problem(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
-
-
-async def _body(request: web.Request, limit: int) -> bytes | None:
-    """The body, or None when it is longer than ``limit`` (read no further than that)."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    chunks, size = [], 0
-    while chunk := await request.content.read(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _raw(header: str) -> bytes:
-    """A header's bytes as received (aiohttp keeps undecodable bytes as surrogates)."""
-    return header.encode("utf-8", errors="surrogateescape")
-
-
 def signature(secret: str, body: bytes, timestamp: str | None) -> str:
     """Hex HMAC-SHA256 of ``<timestamp>:<body>`` (or of the body alone), as Grafana signs."""
     signed = (timestamp.encode() + b":" + body) if timestamp else body
@@ -62,8 +41,7 @@ def signature(secret: str, body: bytes, timestamp: str | None) -> str:
 def authenticate(source: SourceConfig, request: web.Request, body: bytes, now: float) -> str | None:
     """Why the request is not from the source, or None when it is."""
     if source.token is not None:
-        given = _raw(request.headers.get("Authorization", ""))
-        if hmac.compare_digest(given, f"Bearer {source.token.get_secret_value()}".encode()):
+        if bearer_matches(request, source.token):
             return None
         if source.hmac_secret is None:
             return "missing or wrong bearer token"
@@ -79,7 +57,7 @@ def authenticate(source: SourceConfig, request: web.Request, body: bytes, now: f
         if abs(now - int(timestamp)) > parse_duration(source.replay_window).total_seconds():
             return f"{source.timestamp_header} is outside the {source.replay_window} replay window"
     expected = signature(source.hmac_secret.get_secret_value(), body, timestamp)
-    if not hmac.compare_digest(_raw(given_signature), expected.encode()):
+    if not hmac.compare_digest(raw_header(given_signature), expected.encode()):
         return "wrong signature"
     return None
 
@@ -90,30 +68,30 @@ async def receive(request: web.Request) -> web.Response:
     name = request.match_info["source"]
     source = config.sources.get(name)
     if source is None:
-        return _problem(404, f"no alert source {name!r} (configure alerts.sources.{name})")
-    body = await _body(request, source.max_body_kb * 1024)
+        return problem(404, f"no alert source {name!r} (configure alerts.sources.{name})")
+    body = await read_body(request, source.max_body_kb * 1024)
     if body is None:
-        return _problem(
+        return problem(
             413, f"the body is larger than {source.max_body_kb} KiB (alerts.sources.{name}.max_body_kb)"
         )
     refused = authenticate(source, request, body, time.time())
     if refused is not None:
         log.warning("alert source %s: refused a request from %s: %s", name, request.remote, refused)
-        return _problem(401, refused)
+        return problem(401, refused)
     try:
         decoded = json.loads(body)
     except ValueError:
-        return _problem(400, "the body is not JSON")
+        return problem(400, "the body is not JSON")
     try:
         notification = parse(source.format, decoded)
     except PayloadError as exc:
-        return _problem(400, f"not a valid {source.format} payload: {exc}")
+        return problem(400, f"not a valid {source.format} payload: {exc}")
     received = Received(name, notification, body.decode("utf-8", errors="replace"), app.clock.now())
     try:
         stored = await actions.intake_of(app).submit(received)
     except Exception:
         log.exception("alert source %s: storing a notification failed", name)
-        return _problem(503, "the notification could not be stored; send it again")  # senders retry 5xx
+        return problem(503, "the notification could not be stored; send it again")  # senders retry 5xx
     return web.json_response({"stored": True, "groups": [f"A-{g}" for g in stored.groups]})
 
 

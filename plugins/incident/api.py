@@ -1,9 +1,11 @@
-"""Declaring an incident from elsewhere: what ``!incident declare`` does, for other plugins too.
+"""What ``!incident declare`` and ``!incident update`` do, for other plugins too.
 
 An alert plugin declares from an alert group (no command, maybe no person);
-the command declares from chat.  Both store the incident and its
-declaration event in the caller's transaction, then open the room once
-that has committed (``rooms.open_room_for``).
+the command declares from chat; the HTTP API declares and posts updates for
+an integration.  All store the incident and its events in the caller's
+transaction, then open the room (``rooms.open_room_for``) or show the update
+(``show_update``) once that has committed.  The rules (title length, labels,
+who may see a private incident) live here so every way in applies the same.
 """
 
 from __future__ import annotations
@@ -14,14 +16,40 @@ from typing import TYPE_CHECKING
 
 from chatops.models.chat import User
 from chatops.transports.base import slugify
-from chatops_plugins.incident import store
+from chatops_plugins.incident import rooms, store
 from chatops_plugins.incident.config import IncidentConfig
-from chatops_plugins.incident.domain import Incident, Status
-from chatops_plugins.incident.events import IncidentDeclared, RoleAssigned
+from chatops_plugins.incident.domain import Incident, Refused, Status
+from chatops_plugins.incident.events import IncidentDeclared, RoleAssigned, UpdatePosted
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from chatops.app import App
     from chatops.storage.db import Tx
+
+LABEL_MAX = 64
+
+
+def check_title(app: App, title: str) -> None:
+    """``Refused`` when the title is blank or over ``incident.max_title_chars``."""
+    settings: IncidentConfig = app.section("incident")
+    if not title.strip():
+        raise Refused("An incident needs a title: what is wrong, as users see it.")
+    if len(title) > settings.max_title_chars:
+        raise Refused(f"Titles are limited to {settings.max_title_chars} characters; put detail in a note.")
+
+
+def clean_label(raw: str) -> str:
+    """A tag or a service name, stripped: 1 to 64 characters (``ValueError`` otherwise)."""
+    value = raw.strip()
+    if not value or len(value) > LABEL_MAX:
+        raise ValueError(f"use 1 to {LABEL_MAX} characters")
+    return value
+
+
+async def visible_to(conn: AsyncConnection | Tx, incident: Incident, actor_id: str, admin: bool) -> bool:
+    """A private incident is seen only by its participants and admins; others see every incident."""
+    return not incident.private or admin or actor_id in await store.participants(conn, incident)
 
 
 async def declare(
@@ -108,3 +136,27 @@ async def declare(
             ),
         )
     return created
+
+
+async def post_update(tx: Tx, app: App, incident_id: int, text: str, author: User) -> Incident:
+    """Record a status update (the update reminder counts from it); ``Refused`` once resolved."""
+    now = app.clock.now()
+    current = await store.get(tx, incident_id)
+    if current is None:
+        raise LookupError(f"no incident INC-{incident_id}")
+    if not current.is_open:
+        raise Refused(
+            f'{current.ref} is resolved; reopen it first if it regressed: !incident reopen "<reason>"'
+        )
+    changed = replace(current, last_update_at=now, last_update=text)
+    await store.save(tx, changed)
+    await store.record(tx, UpdatePosted.of(incident_id, now, author.id, text=text))
+    return changed
+
+
+async def show_update(app: App, incident: Incident, text: str, author: str, answered_in: str | None) -> None:
+    """After the commit: the room's status shows the update, and the room hears it
+    (unless the update was written in the room itself, where its author's reply says so)."""
+    await rooms.refresh(app, incident.id)
+    if incident.room_id and incident.room_id != answered_in:
+        await app.outbound.send(incident.room_id, f"Update from {author}: {text}")

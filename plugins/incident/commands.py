@@ -31,7 +31,6 @@ from chatops_plugins.incident.events import (
     ServiceAdded,
     StatusChanged,
     TagAdded,
-    UpdatePosted,
 )
 from chatops_plugins.incident.render import UPDATE_SHAPE, status_text
 from chatops_plugins.incident.rooms import announce
@@ -53,10 +52,7 @@ ID = Option("--id", lookup.incident_id, help="the incident (42 or INC-42); impli
 
 def label(raw: str, ctx: CommandContext) -> str:
     """A tag or a service name: 1 to 64 characters."""
-    value = raw.strip()
-    if not value or len(value) > 64:
-        raise ValueError("use 1 to 64 characters")
-    return value
+    return api.clean_label(raw)
 
 
 def instant(raw: str, ctx: CommandContext) -> datetime:
@@ -101,8 +97,10 @@ async def declare(
 ) -> None:
     settings = config(ctx)
     scale = lookup.scale_of(ctx.app)
-    if len(title) > settings.max_title_chars:
-        raise UserError(f"Titles are limited to {settings.max_title_chars} characters; put detail in a note.")
+    try:
+        api.check_title(ctx.app, title)
+    except Refused as refused:
+        raise UserError(str(refused)) from None
     now = ctx.now
     if started is not None and started > now:
         raise UserError(
@@ -286,7 +284,7 @@ async def listing(ctx: CommandContext, all: bool) -> None:
     shown: list[str] = []
     async with ctx.app.db.read() as conn:
         for inc in await store.listing(conn, only_open=not all):
-            if inc.private and not admin and ctx.sender.id not in await store.participants(conn, inc):
+            if not await api.visible_to(conn, inc, ctx.sender.id, admin):
                 continue
             ic = (await store.roles(conn, inc.id)).get("ic")
             shown.append(
@@ -322,36 +320,21 @@ def _looks_impact_first(text: str) -> bool:
 async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
     inc = await lookup.find(ctx)
     now = ctx.now
+    sender = ctx.sender
 
     async def write(tx: Tx) -> Incident:
-        current = await store.get(tx, inc.id)
-        assert current is not None
-        if not current.is_open:
-            raise UserError(
-                f'{inc.ref} is resolved; reopen it first if it regressed: !incident reopen "<reason>"'
-            )
-        changed = replace(current, last_update_at=now, last_update=text)
-        await store.save(tx, changed)
-        await store.record(
-            tx,
-            UpdatePosted.of(
-                inc.id,
-                now,
-                ctx.sender.id,
-                text=text,
-            ),
-        )
-        return changed
+        try:
+            return await api.post_update(tx, ctx.app, inc.id, text, sender)
+        except Refused as refused:
+            raise UserError(str(refused)) from None
 
     changed = await ctx.app.db.write(write)
-    await rooms.refresh(ctx.app, changed.id)
     scale = lookup.scale_of(ctx.app)
     due = next_update_due(changed, scale)
     tail = f" Next update due {local_time(due, ctx.tz, now)}." if due else ""
     tip = "" if _looks_impact_first(text) else f"\nTip: lead with impact — {UPDATE_SHAPE}."
     await ctx.reply(f"Update posted to {changed.ref}.{tail}{tip}")
-    if changed.room_id and changed.room_id != ctx.room.id:
-        await ctx.app.outbound.send(changed.room_id, f"Update from @{ctx.sender.name}: {text}")
+    await api.show_update(ctx.app, changed, text, f"@{sender.name}", ctx.room.id)
 
 
 async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], text: str) -> int:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from chatops.app import App
 
 
-def _event(event: DomainEvent) -> dict[str, Any]:
+def event_record(event: DomainEvent) -> dict[str, Any]:
     data = event.data()
     text = data.pop("text", None)
     data.pop("incident_id", None)
@@ -101,7 +101,7 @@ def incident_record(
         "status_history": status_history,
         "roles": {role: {"user": user.id, "name": user.name} for role, user in sorted(roles.items())},
         "role_history": role_history,
-        "timeline": [_event(e) for e in timeline],
+        "timeline": [event_record(e) for e in timeline],
     }
 
 

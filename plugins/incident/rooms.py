@@ -100,6 +100,21 @@ async def open_room_for(
     return placed
 
 
+async def open_room_by_id(app: App, incident_id: int, origin_room_id: str | None) -> Incident | None:
+    """Create the room of an incident declared without a chat command (an alert, an API call).
+
+    It opens on the transport of the room the declaration came from, else on the
+    first transport; nobody is invited or made moderator (no person declared it).
+    """
+    async with app.db.read() as conn:
+        inc = await store.get(conn, incident_id)
+    transport = app.transports.get(transport_of(origin_room_id)) if origin_room_id else None
+    transport = transport or next(iter(app.transports.values()), None)
+    if inc is None or transport is None:
+        return inc
+    return await open_room_for(app, transport, inc, None, False, origin_room_id)
+
+
 async def refresh(app: App, incident_id: int) -> None:
     """Bring the room's topic and live status message up to date with what is stored."""
     async with app.db.read() as conn:

@@ -9,7 +9,6 @@ incidents`` (with charts) and a Prometheus ``/metrics`` endpoint.
 from __future__ import annotations
 
 import asyncio
-import hmac
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from chatops import CommandContext, Option, UserError, hookimpl
 from chatops.commands.declare import Command
 from chatops.events import DomainEvent
 from chatops.web import APP_KEY
+from chatops.webauth import bearer_matches
 from chatops_plugins.metrics import charts, present, prometheus, record, sql
 from chatops_plugins.metrics.config import MetricsConfig
 
@@ -111,8 +111,7 @@ async def scrape(request: web.Request) -> web.Response:
     token = settings(app).token
     if token is None:
         return web.Response(status=404, text="set metrics.token to serve /metrics")
-    given = request.headers.get("Authorization", "").encode("utf-8", errors="surrogateescape")
-    if not hmac.compare_digest(given, f"Bearer {token.get_secret_value()}".encode()):
+    if not bearer_matches(request, token):
         return web.Response(status=401, text="/metrics needs its bearer token")
     async with app.db.read() as conn:
         report = await sql.report(conn, None, recur_within_days=None)

@@ -403,15 +403,9 @@ async def ack(ctx: CommandContext, page_id: int | None) -> None:
             found = await paging.get(tx, page_id)
             if found is None:
                 raise UserError(f"There is no page P-{page_id}.")
-        if found.state == paging.ACKNOWLEDGED:
-            when_ = local_time(found.acked_at, ctx.tz, ctx.now) if found.acked_at else "earlier"
-            raise UserError(f"{found.ref} was already acknowledged by @{found.acked_by} at {when_}.")
-        if found.state == paging.STOPPED:
-            raise UserError(f"{found.ref} was stopped: what it paged about is over.")
-        if found.state == paging.EXHAUSTED:
-            raise UserError(
-                f"{found.ref} has stopped paging (nobody acknowledged it). Page again: !page <who> <message>"
-            )
+        refusal = paging.ack_refusal(found, ctx.tz, ctx.now)
+        if refusal is not None:
+            raise UserError(refusal)
         if not ctx.is_admin and me not in await paging.reached(tx, found.id):
             raise UserError(f"{found.ref} was not sent to you; only the people it paged can acknowledge it.")
         return await paging.acknowledge(tx, found, me or ctx.sender.name, ctx.sender)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 
@@ -352,6 +353,21 @@ async def _reload(tx: Tx, page_id: int) -> Page:
     page = await get(tx, page_id)
     assert page is not None
     return page
+
+
+def ack_refusal(page: Page, tz: ZoneInfo, now: datetime) -> str | None:
+    """Why ``page`` cannot be acknowledged now (already acknowledged, stopped, given up), or None.
+
+    ``!ack`` and the HTTP API both ask this, so a page is refused the same way from anywhere.
+    """
+    if page.state == ACKNOWLEDGED:
+        when = local_time(page.acked_at, tz, now) if page.acked_at else "earlier"
+        return f"{page.ref} was already acknowledged by @{page.acked_by} at {when}."
+    if page.state == STOPPED:
+        return f"{page.ref} was stopped: what it paged about is over."
+    if page.state == EXHAUSTED:
+        return f"{page.ref} has stopped paging (nobody acknowledged it). Page again: !page <who> <message>"
+    return None
 
 
 async def acknowledge(tx: Tx, page: Page, person: str, by: User) -> Page:

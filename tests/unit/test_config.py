@@ -97,3 +97,26 @@ def test_the_example_config_is_valid() -> None:
     app = App(load_config(str(root / "config" / "chatops.example.yaml"), environ={}), transports={})
     assert app.config.section("severity").default == 3
     assert "scribe" in app.config.section("roles").definitions()
+
+
+def test_environment_references_in_the_file_are_expanded_and_an_unset_one_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "chatops.yaml"
+    path.write_text(
+        "bot_name: ${BOT}\n"
+        "mitigations:\n"
+        "  actions:\n"
+        "    rollback:\n"
+        "      help: costs $${NOT_EXPANDED}\n"
+        "      webhook: {url: 'https://deploy.internal', headers: {Authorization: 'Bearer ${DEPLOY_TOKEN}'}}\n"
+    )
+    config = load_config(str(path), environ={"BOT": "opsbot", "DEPLOY_TOKEN": "t0k3n"})
+    assert config.core.bot_name == "opsbot"
+    rollback = config.raw["mitigations"]["actions"]["rollback"]
+    assert rollback["webhook"]["headers"]["Authorization"] == "Bearer t0k3n"
+    assert rollback["help"] == "costs ${NOT_EXPANDED}"
+    with pytest.raises(ConfigError) as unset:
+        load_config(str(path), environ={"BOT": "opsbot"})
+    assert str(unset.value) == (
+        f"{path}: mitigations.actions.rollback.webhook.headers.Authorization: ${{DEPLOY_TOKEN}} is not set"
+        " — export DEPLOY_TOKEN, or write $${DEPLOY_TOKEN} for the text"
+    )
