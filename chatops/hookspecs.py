@@ -232,8 +232,8 @@ def chatops_mitigations(app: App) -> list[Any] | None:
     Rolling back, turning a flag off, shedding traffic: ``!mitigate`` lists
     those that apply to the incident (by its services), asks for confirmation,
     checks the mitigation's permission, runs it within its time limit and
-    records who ran what, with which arguments, and the result.  Called each
-    time the list is needed, so it may depend on config.  Collected.
+    records who ran what, with which arguments, and the result.  Called once,
+    when the list is first needed (it may depend on config).  Collected.
     """
 
 

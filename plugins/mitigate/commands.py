@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from weakref import WeakKeyDictionary
 
 from chatops import Arg, Command, CommandContext, User, UserError
 from chatops import events as event_log
@@ -29,8 +30,22 @@ from chatops_plugins.mitigate.events import MitigationFinished, MitigationStarte
 log = logging.getLogger("chatops.mitigate")
 
 
+_offered: WeakKeyDictionary[App, dict[str, Mitigation]] = WeakKeyDictionary()
+
+
 def offered(app: App) -> dict[str, Mitigation]:
-    """Every mitigation the plugins offer, by name; the first plugin to offer a name keeps it."""
+    """Every mitigation the plugins offer, by name; the first plugin to offer a name keeps it.
+
+    Asked once per app: what plugins offer follows from their code and config,
+    and a plugin that fails to answer is reported once, not at every command.
+    """
+    found = _offered.get(app)
+    if found is None:
+        found = _offered[app] = _collect(app)
+    return found
+
+
+def _collect(app: App) -> dict[str, Mitigation]:
     found: dict[str, Mitigation] = {}
     for plugin, items in app.hooks.call_sync("chatops_mitigations", app=app):
         for item in items:
