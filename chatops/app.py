@@ -23,6 +23,7 @@ from chatops.clock import Clock
 from chatops.commands.registry import CommandRegistry
 from chatops.config import Config, ConfigError
 from chatops.cursors import Cursors
+from chatops.deliveries import Deliveries
 from chatops.dispatch import Dispatcher
 from chatops.events import DomainEvent
 from chatops.hooks import HookRunner, merge_unique
@@ -78,6 +79,7 @@ class App:
         )
         self.dispatcher = Dispatcher(self)
         self.background = Background()
+        self.deliveries = Deliveries(self)
         self.started = False
         self._single_writer: SingleWriter | None = None
         self.leadership: Leadership | None = None
@@ -186,6 +188,7 @@ class App:
         self.scheduler.start()
         if not self.clock.fake:
             await self.scheduler.fire_due()
+        await self.deliveries.kick()
         await self.hooks.call("chatops_serving", app=self)
         self.serving_started.set()
 
@@ -197,6 +200,7 @@ class App:
         if was_serving:
             await self.hooks.call("chatops_standing_down", app=self)
         await self.scheduler.stop()
+        await self.deliveries.stop()
         await self.outbound.stop()
         for transport in self.transports.values():
             try:
@@ -219,18 +223,20 @@ class App:
             self._single_writer = None
 
     async def advance(self, delta: timedelta) -> None:
-        """Move a fake clock forward, firing each due timer at its own due time."""
+        """Move a fake clock forward: each due timer fires, each due delivery is tried, at its own time."""
         clock = self.clock
         if not clock.fake:
             raise RuntimeError("only a fake clock can be advanced")
         target = clock.now() + delta
         while True:
-            due = await self.scheduler.next_due()
+            found = [d for d in (await self.scheduler.next_due(), await self.deliveries.next_due()) if d]
+            due = min(found, default=None)
             if due is None or due > target:
                 break
             if due > clock.now():
                 clock.set(due)  # type: ignore[attr-defined]
             await self.scheduler.fire_due()
+            await self.deliveries.run_due()  # and retries of deliveries, each at its own time
         clock.set(target)  # type: ignore[attr-defined]
 
     async def latest_stored_time(self) -> datetime | None:

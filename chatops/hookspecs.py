@@ -176,6 +176,18 @@ async def chatops_event_committed(app: App, event: DomainEvent) -> None:
 
 
 @hookspec
+def chatops_delivery_kinds(app: App) -> dict[str, Any] | None:
+    """How to send what goes to systems other than chat: ``{kind: delivery}``.
+
+    A plugin queues a delivery with ``app.deliveries.queue(tx, kind, payload, key=...)``
+    inside its transaction; after the commit the serving process calls the
+    kind's ``async deliver(app, payload, delivery_id)``, retrying with backoff
+    when it raises (``chatops.deliveries.DeliveryError`` carries the reason
+    for people).  See ``chatops.deliveries.Delivery``.  Collected.
+    """
+
+
+@hookspec
 async def chatops_export(app: App) -> dict[str, Any] | None:
     """Sections for ``chatops export`` (``{"incidents": [...]}``).  Collected and merged."""
 

@@ -79,3 +79,20 @@ buttons = Table(
     Column("command", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+deliveries = Table(  # to systems other than chat: e-mail, push, SMS, webhooks (chatops.deliveries)
+    "chatops_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(63), nullable=False),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("lane", String(255), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=True),
+    Column("gave_up_at", UTCDateTime, nullable=True),
+    Column("error", Text, nullable=True),
+)
+Index("ix_chatops_deliveries_due", deliveries.c.delivered_at, deliveries.c.gave_up_at, deliveries.c.next_at)
