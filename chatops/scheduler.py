@@ -72,6 +72,17 @@ class Scheduler:
             await tx.execute(insert(timers).values(key=key, created_at=self.app.clock.now(), **values))
         tx.after_commit(self._after_change)
 
+    async def hurry(self, tx: Tx, key: str, due_at: datetime) -> bool:
+        """Bring the pending timer ``key`` forward to ``due_at``; False if it is not pending."""
+        changed = await tx.execute(
+            update(timers)
+            .where(timers.c.key == key, timers.c.state == "pending", timers.c.due_at > due_at)
+            .values(due_at=due_at)
+        )
+        if changed.rowcount:
+            tx.after_commit(self._after_change)
+        return bool(changed.rowcount)
+
     async def cancel(self, tx: Tx, key: str) -> None:
         await tx.execute(
             update(timers).where(timers.c.key == key, timers.c.state == "pending").values(state="cancelled")

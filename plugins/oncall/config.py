@@ -7,6 +7,7 @@ schedule that does not exist), never later in the middle of a page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,16 +56,48 @@ class NotifyRule(_Section):
         return value
 
 
+EMAIL = re.compile(r"[^@\s<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+PHONE = re.compile(r"\+[1-9][0-9]{7,14}")  # E.164
+NTFY_TOPIC = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 class PersonConfig(_Section):
     timezone: str = "UTC"
     accounts: list[str] = Field([], description="Chat accounts: slack:U0123, matrix:@alice:example.org, …")
     external: list[str] = Field([], description="Ids or e-mails at on-call providers (PagerDuty, a roster)")
     notify: list[NotifyRule] = Field(default_factory=lambda: [NotifyRule()])
+    email: str | None = Field(None, description="Where the email channel writes")
+    phone: str | None = Field(None, description="For the sms and voice channels, in E.164: +4915112345678")
+    ntfy_topic: str | None = Field(None, description="The person's ntfy topic, for the push channel")
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
         zone(value)
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.fullmatch(value):
+            raise ValueError(f"{value!r} is not an e-mail address (e.g. alice@example.org)")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        compact = re.sub(r"[\s()./-]", "", value)
+        if not PHONE.fullmatch(compact):
+            raise ValueError(f"{value!r} is not a phone number in E.164 (e.g. +4915112345678)")
+        return compact
+
+    @field_validator("ntfy_topic")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        if value is not None and not NTFY_TOPIC.fullmatch(value):
+            raise ValueError(f"{value!r} is not an ntfy topic (letters, digits, _ and -, at most 64)")
         return value
 
 

@@ -270,7 +270,7 @@ async def run_step(tx: Tx, page: Page) -> None:
                 await app.scheduler.schedule(
                     tx,
                     kind=NOTIFY,
-                    key=f"oncall:{page.tag}:notify:{person_key}:{page.cycle}.{page.step}.{index}",
+                    key=notify_key(page, person_key, index),
                     due_at=now + delay,
                     payload={"page_id": page.id, "person": person_key, "channel": rule.channel},
                 )
@@ -335,6 +335,35 @@ async def coverage(tx: Tx, timer: Timer) -> None:
         return
     await tx.execute(update(pages).where(pages.c.id == page.id).values(state=OPEN))
     await run_step(tx, replace(page, state=OPEN))
+
+
+def notify_key(page: Page, person: str, index: int) -> str:
+    """The timer of ``person``'s rule ``index`` for this step and round of the page."""
+    return f"oncall:{page.tag}:notify:{person}:{page.cycle}.{page.step}.{index}"
+
+
+async def next_rule_now(
+    tx: Tx, page_id: int, person: str, failed_channel: str, cycle: int, step: int
+) -> str | None:
+    """``failed_channel`` cannot reach ``person``: bring their next rule forward to now.
+
+    Returns the channel of that rule, or None when the page is no longer open
+    (acknowledged meanwhile), no rule follows, or the next one already went.
+    """
+    app = tx.app
+    assert app is not None
+    page = await get(tx, page_id)
+    if page is None or page.state != OPEN:
+        return None
+    rules = settings(app).people[person].notify if person in settings(app).people else []
+    failed_at = next((i for i, r in enumerate(rules) if r.channel == failed_channel), None)
+    if failed_at is None:
+        return None
+    then = replace(page, cycle=cycle, step=step)
+    for index in range(failed_at + 1, len(rules)):
+        if await app.scheduler.hurry(tx, notify_key(then, person, index), app.clock.now()):
+            return rules[index].channel
+    return None
 
 
 async def notify_later(tx: Tx, timer: Timer) -> None:
