@@ -55,28 +55,15 @@ class NotifyRule(_Section):
         return value
 
 
-class PersonConfig(_Section):
-    timezone: str = "UTC"
-    accounts: list[str] = Field([], description="Chat accounts: slack:U0123, matrix:@alice:example.org, …")
-    external: list[str] = Field([], description="Ids or e-mails at on-call providers (PagerDuty, a roster)")
-    notify: list[NotifyRule] = Field(default_factory=lambda: [NotifyRule()])
+class WorkingHours(_Section):
+    """Days and hours, wall-clock, in a timezone given elsewhere (a person's own)."""
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        zone(value)
-        return value
-
-
-class HoursConfig(_Section):
-    timezone: str = "UTC"
     days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
     start: str = "09:00"
     end: str = "17:00"
 
     @model_validator(mode="after")
-    def _valid(self) -> HoursConfig:
-        zone(self.timezone)
+    def _valid(self) -> WorkingHours:
         unknown = [d for d in self.days if d.lower()[:3] not in WEEKDAYS]
         if unknown:
             raise ValueError(f"unknown day(s) {unknown} (use mon … sun)")
@@ -84,9 +71,44 @@ class HoursConfig(_Section):
             raise ValueError("start and end are the same time")
         return self
 
-    def window(self, tz: str | None = None) -> Window:
+    def window_in(self, tz: str) -> Window:
         days = frozenset(WEEKDAYS.index(d.lower()[:3]) for d in self.days)
-        return Window(days, _clock(self.start), _clock(self.end), zone(tz or self.timezone))
+        return Window(days, _clock(self.start), _clock(self.end), zone(tz))
+
+    def describe(self) -> str:
+        """``mon tue wed thu fri 09:00-17:00``."""
+        return f"{' '.join(d.lower()[:3] for d in self.days)} {self.start}-{self.end}"
+
+
+class HoursConfig(WorkingHours):
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def window(self, tz: str | None = None) -> Window:
+        return self.window_in(tz or self.timezone)
+
+
+class PersonConfig(_Section):
+    timezone: str = "UTC"
+    accounts: list[str] = Field([], description="Chat accounts: slack:U0123, matrix:@alice:example.org, …")
+    external: list[str] = Field([], description="Ids or e-mails at on-call providers (PagerDuty, a roster)")
+    notify: list[NotifyRule] = Field(default_factory=lambda: [NotifyRule()])
+    working_hours: WorkingHours | None = Field(
+        None,
+        description="Their working hours, in their own timezone (default: business_hours' days and "
+        "hours); only the on-call load report reads it",
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        zone(value)
+        return value
 
 
 class IcalSource(_Section):
