@@ -20,7 +20,7 @@ from chatops.events import DomainEvent
 from chatops.models.chat import User
 from chatops.permissions import RoleHolders
 from chatops.scheduler import TimerHandler
-from chatops_plugins.oncall import calendars, handoff, ical, paging, people
+from chatops_plugins.oncall import calendars, handoff, ical, load_sql, paging, people
 from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
 from chatops_plugins.oncall.config import OncallConfig
 
@@ -80,6 +80,12 @@ async def chatops_shutdown(app: App) -> None:
 @hookimpl
 def chatops_web_routes(app: App) -> list[Any]:
     return ical.routes()
+
+
+@hookimpl
+def chatops_reports(app: App) -> dict[str, Any]:
+    """``chatops report oncall``: who carries the pager (pages, nights, incident time per person)."""
+    return {"oncall": load_sql.oncall_report}
 
 
 @hookimpl

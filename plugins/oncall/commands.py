@@ -1,4 +1,4 @@
-"""Chat commands: ``!oncall who|schedule|override|swap|accept|decline|sync|ical``,
+"""Chat commands: ``!oncall who|schedule|override|swap|accept|decline|sync|ical|load``,
 ``!page``, ``!ack``, ``!whoami [link]``."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserE
 from chatops.commands.declare import Command
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.oncall import calendars, handoff, ical, paging, people, swaps
+from chatops_plugins.oncall import calendars, handoff, ical, load, load_sql, paging, people, swaps
 from chatops_plugins.oncall.config import OncallConfig, duration, zone
 from chatops_plugins.oncall.policy import direct
 from chatops_plugins.oncall.schedule import Override, localize, overlapping
@@ -340,6 +340,27 @@ async def ical_link(ctx: CommandContext, schedule: str) -> None:
     await ctx.send_direct(ctx.sender, f"The {schedule} on-call calendar (keep the link private): {link}")
     if not ctx.room.direct:
         await ctx.reply("I sent you the calendar link by direct message.")
+
+
+def since_day(raw: str, ctx: CommandContext) -> datetime:
+    """``2026-03-01`` (midnight in the room's timezone) or a full ISO time."""
+    try:
+        found = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError(f"not a date: {raw!r} (use e.g. 2026-03-01)") from None
+    return found if found.tzinfo else localize(found, ctx.tz)
+
+
+@oncall.command(
+    "load",
+    Option("--since", since_day, metavar="DATE", help="from this day on (default: the last 4 weeks)"),
+    help="who carries the pager: pages, outside hours, nights, incident time per person",
+    example="!oncall load --since 2026-03-01",
+)
+async def show_load(ctx: CommandContext, since: datetime | None) -> None:
+    now = ctx.now
+    found = await load_sql.gather(ctx.app, load_sql.period(since, now, ctx.tz), now)
+    await ctx.reply("\n".join(load.chat_lines(found, ctx.tz)))
 
 
 async def page(ctx: CommandContext, target: str, message: str, sev: int | None) -> None:

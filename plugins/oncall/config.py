@@ -56,6 +56,44 @@ class NotifyRule(_Section):
         return value
 
 
+class WorkingHours(_Section):
+    """Days and hours, wall-clock, in a timezone given elsewhere (a person's own)."""
+
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    start: str = "09:00"
+    end: str = "17:00"
+
+    @model_validator(mode="after")
+    def _valid(self) -> WorkingHours:
+        unknown = [d for d in self.days if d.lower()[:3] not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown day(s) {unknown} (use mon … sun)")
+        if _clock(self.start) == _clock(self.end):
+            raise ValueError("start and end are the same time")
+        return self
+
+    def window_in(self, tz: str) -> Window:
+        days = frozenset(WEEKDAYS.index(d.lower()[:3]) for d in self.days)
+        return Window(days, _clock(self.start), _clock(self.end), zone(tz))
+
+    def describe(self) -> str:
+        """``mon tue wed thu fri 09:00-17:00``."""
+        return f"{' '.join(d.lower()[:3] for d in self.days)} {self.start}-{self.end}"
+
+
+class HoursConfig(WorkingHours):
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def window(self, tz: str | None = None) -> Window:
+        return self.window_in(tz or self.timezone)
+
+
 EMAIL = re.compile(r"[^@\s<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 PHONE = re.compile(r"\+[1-9][0-9]{7,14}")  # E.164
 NTFY_TOPIC = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -66,6 +104,11 @@ class PersonConfig(_Section):
     accounts: list[str] = Field([], description="Chat accounts: slack:U0123, matrix:@alice:example.org, …")
     external: list[str] = Field([], description="Ids or e-mails at on-call providers (PagerDuty, a roster)")
     notify: list[NotifyRule] = Field(default_factory=lambda: [NotifyRule()])
+    working_hours: WorkingHours | None = Field(
+        None,
+        description="Their working hours, in their own timezone (default: business_hours' days and "
+        "hours); only the on-call load report reads it",
+    )
     email: str | None = Field(None, description="Where the email channel writes")
     phone: str | None = Field(None, description="For the sms and voice channels, in E.164: +4915112345678")
     ntfy_topic: str | None = Field(None, description="The person's ntfy topic, for the push channel")
@@ -99,27 +142,6 @@ class PersonConfig(_Section):
         if value is not None and not NTFY_TOPIC.fullmatch(value):
             raise ValueError(f"{value!r} is not an ntfy topic (letters, digits, _ and -, at most 64)")
         return value
-
-
-class HoursConfig(_Section):
-    timezone: str = "UTC"
-    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
-    start: str = "09:00"
-    end: str = "17:00"
-
-    @model_validator(mode="after")
-    def _valid(self) -> HoursConfig:
-        zone(self.timezone)
-        unknown = [d for d in self.days if d.lower()[:3] not in WEEKDAYS]
-        if unknown:
-            raise ValueError(f"unknown day(s) {unknown} (use mon … sun)")
-        if _clock(self.start) == _clock(self.end):
-            raise ValueError("start and end are the same time")
-        return self
-
-    def window(self, tz: str | None = None) -> Window:
-        days = frozenset(WEEKDAYS.index(d.lower()[:3]) for d in self.days)
-        return Window(days, _clock(self.start), _clock(self.end), zone(tz or self.timezone))
 
 
 class IcalSource(_Section):
