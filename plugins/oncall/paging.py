@@ -154,7 +154,7 @@ async def _record(tx: Tx, page: Page, event: type[PageEvent], actor: str, text: 
     )
 
 
-async def _room(tx: Tx, page: Page) -> str | None:
+async def room_of(tx: Tx, page: Page) -> str | None:
     """Where the page is shown: its incident's room once it exists, else where it was raised."""
     if page.incident_id is not None:
         incident = await incidents.get(tx, page.incident_id)
@@ -227,7 +227,7 @@ async def start(
     await app.scheduler.schedule(
         tx, kind=COVERAGE, key=f"oncall:{page.tag}", due_at=begins, payload={"page_id": page.id}
     )
-    room = await _room(tx, page)
+    room = await room_of(tx, page)
     if room:
         await tx.send(room, text, tag=page.tag)
     return page
@@ -275,7 +275,7 @@ async def run_step(tx: Tx, page: Page) -> None:
                     payload={"page_id": page.id, "person": person_key, "channel": rule.channel},
                 )
     headline_text = await headline(tx, page)
-    room = await _room(tx, page)
+    room = await room_of(tx, page)
     position = page.policy.position(page.step, page.cycle)
     for other in rooms:
         await tx.send(
@@ -319,7 +319,7 @@ async def escalate(tx: Tx, timer: Timer) -> None:
         rounds = f"{len(page.policy.steps)} step(s), {page.policy.repeat + 1} round(s)"
         text = f"Nobody acknowledged {page.ref} ({rounds})."
         await _record(tx, page, PageExhausted, "oncall", text)
-        room = await _room(tx, page)
+        room = await room_of(tx, page)
         if room:
             await tx.send(room, f"⚠️ {text} Page someone directly: !page @<person> <message>")
         return

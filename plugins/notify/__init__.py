@@ -1,0 +1,67 @@
+"""Built-in plugin ``notify``: pages reach people by e-mail, push (ntfy), SMS and phone calls.
+
+Each channel is a ``chatops_notification_channels`` channel that stores its
+message as a core delivery (``chatops_delivery_kinds``) in the page's
+transaction; the person's rules (``oncall.people.<key>.notify``) say which
+channel goes when.  Acknowledge links, signed and single-use, are served
+under ``/notify/ack/``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from chatops import CommandGroup, hookimpl
+from chatops.app import App
+from chatops.state import per_app
+from chatops_plugins.notify import commands, web
+from chatops_plugins.notify.channel import Channel
+from chatops_plugins.notify.config import NotifyConfig
+from chatops_plugins.notify.email import EmailChannel
+from chatops_plugins.notify.push import PushChannel
+
+
+def _channels(app: App) -> dict[str, Channel]:
+    config: NotifyConfig = app.section("notify")
+    found: list[Channel] = []
+    if config.smtp is not None:
+        found.append(EmailChannel(app, config.smtp))
+    if config.ntfy is not None:
+        found.append(PushChannel(app, config.ntfy))
+    return {c.name: c for c in found}
+
+
+channels_of = per_app(_channels)
+
+
+@hookimpl
+def chatops_config_models() -> dict[str, type[BaseModel]]:
+    return {"notify": NotifyConfig}
+
+
+@hookimpl
+def chatops_migration_locations() -> list[str]:
+    return [str(Path(__file__).parent / "migrations")]
+
+
+@hookimpl
+def chatops_notification_channels(app: App) -> dict[str, Any]:
+    return dict(channels_of(app))
+
+
+@hookimpl
+def chatops_delivery_kinds(app: App) -> dict[str, Any]:
+    return {c.kind: c for c in channels_of(app).values()}
+
+
+@hookimpl
+def chatops_web_routes(app: App) -> list[Any]:
+    return web.routes()
+
+
+@hookimpl
+def chatops_commands() -> list[CommandGroup]:
+    return [commands.group]
