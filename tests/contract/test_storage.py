@@ -19,6 +19,7 @@ from chatops_plugins.alerts.tables import metadata as alerts_metadata
 from chatops_plugins.incident.tables import metadata as incident_metadata
 from chatops_plugins.metrics.tables import metadata as metrics_metadata
 from chatops_plugins.mitigate.tables import metadata as mitigate_metadata
+from chatops_plugins.notify.tables import metadata as notify_metadata
 from chatops_plugins.oncall.tables import metadata as oncall_metadata
 from chatops_plugins.postmortem.tables import metadata as postmortem_metadata
 from chatops_plugins.statuspage.tables import metadata as statuspage_metadata
@@ -46,6 +47,7 @@ async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
         metrics_metadata,
         statuspage_metadata,
         mitigate_metadata,
+        notify_metadata,
     ):
         for table in source.tables.values():
             table.to_metadata(combined)
