@@ -28,6 +28,7 @@ class SmtpConfig(_Section):
     username: str | None = None
     password: SecretStr | None = None
     sender: str = Field(description="The From address, e.g. chatops <oncall@example.org>")
+    ca_file: str | None = Field(None, description="CA certificates to trust (a relay with an internal CA)")
     timeout_s: float = Field(15.0, gt=0, le=30)
 
 

@@ -32,7 +32,7 @@ class EmailChannel(Channel):
         message = EmailMessage()
         message["From"] = self.smtp.sender
         message["To"] = notification.to
-        subject = f"[{notification.page_ref}] {notification.headline}"
+        subject = f"Paged: {notification.headline}"
         message["Subject"] = ("[test] " if notification.test else "") + subject
         message["Message-ID"] = make_msgid(idstring=delivery_id.replace(":", "."))
         message["X-Chatops-Page"] = notification.page_ref
@@ -53,6 +53,7 @@ class EmailChannel(Channel):
                 username=smtp.username,
                 password=password,
                 timeout=smtp.timeout_s,
+                cert_bundle=smtp.ca_file,
             )
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"the mail server answered {exc.code}: {exc.message}") from None

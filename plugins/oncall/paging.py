@@ -260,12 +260,12 @@ async def run_step(tx: Tx, page: Page) -> None:
     for person_key in reached_now:
         await tx.execute(insert(notified).values(page_id=page.id, person=person_key, step=page.step, at=now))
         person = await people.person(app, tx, person_key)
+        at_once: list[str] = []
+        # Later rules are armed first, so that a channel failing at once can bring the next one forward.
         for index, rule in enumerate(config.people[person_key].notify if person_key in config.people else []):
             delay = duration(rule.after)
             if delay.total_seconds() <= 0:
-                channel = channels.get(rule.channel)
-                if channel is not None:
-                    await channel.notify(tx, page, person)
+                at_once.append(rule.channel)
             else:
                 await app.scheduler.schedule(
                     tx,
@@ -274,6 +274,10 @@ async def run_step(tx: Tx, page: Page) -> None:
                     due_at=now + delay,
                     payload={"page_id": page.id, "person": person_key, "channel": rule.channel},
                 )
+        for name in at_once:
+            channel = channels.get(name)
+            if channel is not None:
+                await channel.notify(tx, page, person)
     headline_text = await headline(tx, page)
     room = await room_of(tx, page)
     position = page.policy.position(page.step, page.cycle)
