@@ -8,5 +8,6 @@ docs/testing-plugins.md.  Fixtures: ``chatops_db_url``, ``chat``,
 from chatops.clock import FakeClock
 from chatops.testing.fake import FakeTransport, Sent
 from chatops.testing.harness import DEFAULT_START, Harness
+from chatops.testing.servers import local_server
 
-__all__ = ["DEFAULT_START", "FakeClock", "FakeTransport", "Harness", "Sent"]
+__all__ = ["DEFAULT_START", "FakeClock", "FakeTransport", "Harness", "Sent", "local_server"]

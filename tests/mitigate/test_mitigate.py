@@ -16,7 +16,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from chatops import hookimpl
-from chatops.testing import Harness
+from chatops.testing import Harness, local_server
 from chatops_plugins.mitigate import Mitigation, MitigationFailed, MitigationRequest, Param
 from chatops_plugins.mitigate import store as runs
 
@@ -41,13 +41,8 @@ async def deploys() -> AsyncIterator[tuple[DeployService, str]]:
     service = DeployService()
     app = web.Application()
     app.router.add_post("/rollback/{service}", service.rollback)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield service, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with local_server(app) as url:
+        yield service, url
 
 
 def script(tmp_path: Path, name: str, body: str) -> list[str]:

@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from chatops.config import ConfigError
-from chatops.testing import Harness
+from chatops.testing import Harness, local_server
 from chatops.web import build_web_app
 
 MAIL_PASSWORD, NTFY_TOKEN, LINK_SECRET = "mail-pass-123", "ntfy-tok-456", "link-secret-789-abcdef"
@@ -92,12 +92,8 @@ async def ntfy() -> AsyncIterator[tuple[Ntfy, str]]:
     fake = Ntfy()
     app = web.Application()
     app.router.add_post("/", fake.publish)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield fake, f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
-    await runner.cleanup()
+    async with local_server(app) as url:
+        yield fake, url
 
 
 def settings(smtp_port: int, ca_file: str, ntfy_url: str, **alice: Any) -> dict[str, Any]:
