@@ -58,6 +58,9 @@ async def create(tx: Tx, app: App, page: paging.Page, person: str, channel: str)
     return f"{config.public_url.rstrip('/')}/notify/ack/{row.nonce}.{signature}"
 
 
+INVALID = "This acknowledge link is not valid. Acknowledge in chat: !ack"
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     status: int  # the HTTP status to answer with
@@ -65,52 +68,48 @@ class Outcome:
     page: paging.Page | None = None
 
 
-async def _valid(conn: Any, app: App, token: str) -> Any | Outcome:
+async def _usable(conn: Any, app: App, token: str) -> tuple[Any, paging.Page] | Outcome:
+    """The link's row and its page when both can be used now, or why not."""
     nonce, _, signature = token.partition(".")
     row = (await conn.execute(select(links).where(links.c.nonce == nonce))).first()
     secret = settings(app).link_secret
-    if (
-        row is None
-        or secret is None
-        or not hmac.compare_digest(_signature(secret.get_secret_value(), row), signature)
-    ):
-        return Outcome(404, "This acknowledge link is not valid. Acknowledge in chat: !ack")
+    if row is None or secret is None:
+        return Outcome(404, INVALID)
+    if not hmac.compare_digest(_signature(secret.get_secret_value(), row), signature):
+        return Outcome(404, INVALID)
     if row.used_at is not None:
         return Outcome(410, f"This link was already used. P-{row.page_id} is acknowledged.")
     if row.expires_at <= app.clock.now():
         return Outcome(410, f"This link has expired. Acknowledge in chat: !ack P-{row.page_id}")
-    return row
+    page = await paging.get(conn, row.page_id)
+    assert page is not None
+    refusal = paging.ack_refusal(page, app.tz, app.clock.now())
+    if refusal is not None:
+        return Outcome(409, refusal, page)
+    return row, page
 
 
 async def look(app: App, token: str) -> Outcome:
     """What the link would acknowledge (for the page a browser shows before the click)."""
     async with app.db.read() as conn:
-        found = await _valid(conn, app, token)
-        if isinstance(found, Outcome):
-            return found
-        page = await paging.get(conn, found.page_id)
-    assert page is not None
-    refusal = paging.ack_refusal(page, app.tz, app.clock.now())
-    if refusal is not None:
-        return Outcome(409, refusal, page)
-    return Outcome(200, f"Acknowledge {page.ref} as {found.person}?", page)
+        found = await _usable(conn, app, token)
+    if isinstance(found, Outcome):
+        return found
+    row, page = found
+    return Outcome(200, f"Acknowledge {page.ref} as {row.person}?", page)
 
 
 async def use(app: App, token: str) -> Outcome:
     """Acknowledge the link's page as its person, once; the link is spent in the same write."""
 
     async def write(tx: Tx) -> Outcome:
-        found = await _valid(tx, app, token)
+        found = await _usable(tx, app, token)
         if isinstance(found, Outcome):
             return found
-        page = await paging.get(tx, found.page_id)
-        assert page is not None
-        refusal = paging.ack_refusal(page, app.tz, app.clock.now())
-        if refusal is not None:
-            return Outcome(409, refusal, page)
-        await tx.execute(update(links).where(links.c.nonce == found.nonce).values(used_at=app.clock.now()))
-        by = User(id=f"{found.channel}:{found.person}", name=found.person)
-        acked = await paging.acknowledge(tx, page, found.person, by)
+        row, page = found
+        await tx.execute(update(links).where(links.c.nonce == row.nonce).values(used_at=app.clock.now()))
+        by = User(id=f"{row.channel}:{row.person}", name=row.person)
+        acked = await paging.acknowledge(tx, page, row.person, by)
         return Outcome(200, f"{acked.ref} acknowledged: escalation stopped.", acked)
 
     outcome = await app.db.write(write)
