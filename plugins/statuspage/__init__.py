@@ -73,18 +73,5 @@ async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
 
 
 @hookimpl
-async def chatops_serving(app: App) -> None:
-    """Deliveries that were due while nobody served go out now; from here this process delivers
-    (a standby replica and a one-off command such as ``chatops statuspage export`` do not)."""
-    if not app.clock.fake:
-        await delivery.worker_of(app).kick()
-
-
-@hookimpl
-async def chatops_standing_down(app: App) -> None:
-    await delivery.worker_of(app).stop()
-
-
-@hookimpl
-async def chatops_shutdown(app: App) -> None:
-    await delivery.worker_of(app).stop()
+def chatops_delivery_kinds(app: App) -> dict[str, Any]:
+    return {delivery.KIND: delivery.Publishing()}

@@ -61,22 +61,6 @@ drafts = Table(
     Column("title", String(300), nullable=True),  # the public title, if this draft sets it
 )
 
-deliveries = Table(
-    "status_deliveries",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("publisher", String(100), nullable=False),
-    Column("incident_id", Integer, nullable=True),
-    Column("status_incident_id", Integer, nullable=False),
-    Column("change", JSON, nullable=False),  # what was published, as the publisher receives it
-    Column("attempts", Integer, nullable=False),
-    Column("next_at", UTCDateTime, nullable=False),
-    Column("delivered_at", UTCDateTime, nullable=True),
-    Column("gave_up_at", UTCDateTime, nullable=True),
-    Column("error", Text, nullable=True),
-)
-Index("ix_status_deliveries_due", deliveries.c.delivered_at, deliveries.c.next_at)
-
 external_ids = Table(
     "status_external_ids",
     metadata,

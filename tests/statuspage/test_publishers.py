@@ -14,7 +14,6 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from chatops.testing import Harness
-from chatops_plugins.statuspage import delivery
 
 ROOM = "inc-1-checkout-api-errors"
 
@@ -144,13 +143,11 @@ async def test_a_failing_publisher_is_retried_reported_and_holds_up_no_other(
     await publish(chat, "A fix is rolling out.", "--status identified")  # the later change waits its turn
     assert statuspage.requests == [] and len(sink.received) == 2
 
-    worker = delivery.worker_of(chat.app)
-    await chat.advance("5s")
-    assert await worker.run_due() == 1 and statuspage.requests == []  # second failure: backoff doubles
-    await chat.advance("9s")
-    assert await worker.run_due() == 0  # not due yet
-    await chat.advance("1s")
-    assert await worker.run_due() == 2  # the first, then the one it held back, in order
+    await chat.advance("5s")  # the retry, 5 s after the first try, fails again: the wait doubles to 10 s
+    assert statuspage.failing == 0 and statuspage.requests == []
+    await chat.advance("8s")
+    assert statuspage.requests == []  # not due yet
+    await chat.advance("1s")  # 15 s after the first try: the first, then the one it held back, in order
     assert [(m, r["incident"]["status"]) for m, _, r in statuspage.requests] == [
         ("POST", "investigating"),
         ("PATCH", "identified"),
