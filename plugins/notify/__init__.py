@@ -22,6 +22,7 @@ from chatops_plugins.notify.channel import Channel
 from chatops_plugins.notify.config import NotifyConfig
 from chatops_plugins.notify.email import EmailChannel
 from chatops_plugins.notify.push import PushChannel
+from chatops_plugins.notify.sms import SmsChannel, VoiceChannel
 
 
 def _channels(app: App) -> dict[str, Channel]:
@@ -31,6 +32,8 @@ def _channels(app: App) -> dict[str, Channel]:
         found.append(EmailChannel(app, config.smtp))
     if config.ntfy is not None:
         found.append(PushChannel(app, config.ntfy))
+    if config.twilio is not None:
+        found += [SmsChannel(app, config.twilio), VoiceChannel(app, config.twilio)]
     return {c.name: c for c in found}
 
 
