@@ -388,3 +388,42 @@ async def test_bad_twilio_config_is_a_clear_error(
         await chat_factory(config=settings("http://127.0.0.1:9", **{field: value}))
     assert f"notify.twilio.{field}" in str(bad.value) and problem in str(bad.value)
     assert TOKEN not in str(bad.value)
+
+
+async def test_without_a_public_url_the_text_and_the_call_say_to_acknowledge_in_chat(
+    chat_factory: Callable[..., Any], twilio: FakeTwilio
+) -> None:
+    config = settings(twilio.url)
+    config["notify"] = {k: v for k, v in config["notify"].items() if k not in ("public_url", "link_secret")}
+    chat: Harness = await chat_factory(config=config)
+    await chat.say('!page @alice "Checkout down"', user="bob")
+    await chat.advance("2m")
+    assert (
+        twilio.messages[0].form["Body"] == "You are paged: P-1: Checkout down\nAcknowledge in chat: !ack P-1"
+    )
+    twiml = ET.fromstring(twilio.calls[0].form["Twiml"])
+    assert twiml.find("Gather") is None  # nobody would hear the key pressed
+    assert [say.text for say in twiml] == [
+        "You are paged. P-1: Checkout down.",
+        "Acknowledge in chat: ack P-1. Goodbye.",
+    ]
+    client: TestClient[Any, Any] = TestClient(TestServer(build_web_app(chat.app)))
+    await client.start_server()
+    try:  # nothing to check a signature against: refused
+        assert (await client.post("/notify/twilio/sms", data=inbound_sms("SM1", "ACK"))).status == 403
+    finally:
+        await client.close()
+    assert await state(chat, 1) == paging.OPEN
+
+
+async def test_notify_test_texts_and_calls_with_nothing_to_acknowledge(
+    chat: Harness, twilio: FakeTwilio
+) -> None:
+    answer = await chat.reply("!notify test", user="alice")
+    assert answer == (f"Test sent by chat, sms ({ALICE}), voice ({ALICE}). A failure will be reported here.")
+    [sms] = twilio.messages
+    assert sms.form["Body"] == "Test page from chatops (sms).\nThis is a test: nothing to acknowledge."
+    [call] = twilio.calls
+    assert [say.text for say in ET.fromstring(call.form["Twiml"])] == [
+        "This is a test page from chat ops. Nothing to acknowledge. Goodbye."
+    ]
