@@ -25,6 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 import aiohttp
 
 from chatops.deliveries import DeliveryError
+from chatops.storage.db import redact
 from chatops_plugins.notify import links
 from chatops_plugins.notify.channel import Channel, Notification
 from chatops_plugins.notify.config import TwilioConfig
@@ -83,11 +84,12 @@ async def create(twilio: TwilioConfig, resource: str, form: dict[str, str]) -> s
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as http:
             async with http.post(url, data=form, headers=headers) as answer:
-                body = await answer.text()
+                body = (await answer.read()).decode("utf-8", errors="replace")
                 if not 200 <= answer.status < 300:
                     raise DeliveryError(_reason(twilio, answer.status, body))
     except (aiohttp.ClientError, TimeoutError) as exc:
-        raise DeliveryError(f"could not reach Twilio at {twilio.api_url} ({type(exc).__name__})") from None
+        where = redact(twilio.api_url)
+        raise DeliveryError(f"could not reach Twilio at {where} ({type(exc).__name__})") from None
     try:
         sid = json.loads(body).get("sid")
     except (ValueError, AttributeError):
