@@ -4,7 +4,7 @@ Each channel is a ``chatops_notification_channels`` channel that stores its
 message as a core delivery (``chatops_delivery_kinds``) in the page's
 transaction; the person's rules (``oncall.people.<key>.notify``) say which
 channel goes when.  Acknowledge links, signed and single-use, are served
-under ``/notify/ack/``.
+under ``/notify/ack/``; replies to an SMS or a call, under ``/notify/twilio/``.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from pydantic import BaseModel
 from chatops import CommandGroup, hookimpl
 from chatops.app import App
 from chatops.state import per_app
-from chatops_plugins.notify import commands, web
+from chatops_plugins.notify import commands, twilio_webhook, web
 from chatops_plugins.notify.channel import Channel
 from chatops_plugins.notify.config import NotifyConfig
 from chatops_plugins.notify.email import EmailChannel
 from chatops_plugins.notify.push import PushChannel
+from chatops_plugins.notify.sms import SmsChannel, VoiceChannel
 
 
 def _channels(app: App) -> dict[str, Channel]:
@@ -31,6 +32,8 @@ def _channels(app: App) -> dict[str, Channel]:
         found.append(EmailChannel(app, config.smtp))
     if config.ntfy is not None:
         found.append(PushChannel(app, config.ntfy))
+    if config.twilio is not None:
+        found += [SmsChannel(app, config.twilio), VoiceChannel(app, config.twilio)]
     return {c.name: c for c in found}
 
 
@@ -59,7 +62,9 @@ def chatops_delivery_kinds(app: App) -> dict[str, Any]:
 
 @hookimpl
 def chatops_web_routes(app: App) -> list[Any]:
-    return web.routes()
+    config: NotifyConfig = app.section("notify")
+    twilio = twilio_webhook.routes() if config.twilio is not None else []
+    return web.routes() + twilio
 
 
 @hookimpl
