@@ -22,6 +22,7 @@ import trustme
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from fake_twilio import FakeTwilio
 
 from chatops.config import ConfigError
 from chatops.testing import Harness, local_server
@@ -279,3 +280,59 @@ async def test_contact_details_that_do_not_validate_stop_the_start(
 ) -> None:
     with pytest.raises(ConfigError, match=re.escape(problem)):
         await start(**alice)
+
+
+@pytest_asyncio.fixture
+async def twilio() -> AsyncIterator[FakeTwilio]:
+    fake = FakeTwilio("AC0123456789abcdef0123456789abcdef", "twilio-token-0123456789")
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+async def test_chat_email_push_sms_each_in_turn_and_the_email_link_stops_every_later_step(
+    chat_factory: Setup, smtp: tuple[Inbox, int, str], ntfy: tuple[Ntfy, str], twilio: FakeTwilio
+) -> None:
+    inbox, pushes = smtp[0], ntfy[0]
+    config = settings(smtp[1], smtp[2], ntfy[1])
+    rules = [
+        {"channel": "chat"},
+        {"channel": "email", "after": "2m"},
+        {"channel": "push", "after": "5m"},
+        {"channel": "sms", "after": "10m"},
+    ]
+    phones = {"alice": "+4915112345678", "bob": "+4915187654321"}
+    for person, phone in phones.items():
+        config["oncall"]["people"][person].update(
+            email=f"{person}@example.org", ntfy_topic=f"{person}-pager", phone=phone, notify=rules
+        )
+    config["notify"]["twilio"] = {
+        "api_url": twilio.url,
+        "account_sid": twilio.account_sid,
+        "auth_token": twilio.auth_token,
+        "from_number": "+15005550006",
+    }
+    chat = await chat_factory(config=config)
+
+    # bob's page is never acknowledged: every rule goes, each at its time
+    await chat.say('!page bob "queue backlog growing"', user="alice")
+    # alice's page is acknowledged from the e-mail link at 3 minutes
+    await chat.say('!page alice "disk full on db-1"', user="bob")
+    await chat.advance("2m")
+    mails = {m["To"]: m for m in inbox.messages}
+    assert set(mails) == {"alice@example.org", "bob@example.org"}
+    await chat.advance("1m")
+    async with TestClient(TestServer(build_web_app(chat.app))) as client:
+        assert (await client.post(link_in(mails["alice@example.org"]))).status == 200
+
+    await chat.advance("2m")  # 5 minutes: push
+    assert [body["topic"] for body, _ in pushes.published] == ["bob-pager"]
+    await chat.advance("5m")  # 10 minutes: SMS
+    assert [m.form["Body"].splitlines()[0] for m in twilio.messages] == [
+        "You are paged: P-1: queue backlog growing"
+    ]
+    await chat.advance("1h")  # bob's page goes round again; nothing more ever reaches alice
+    assert [m["To"] for m in inbox.messages].count("alice@example.org") == 1
+    assert [body["topic"] for body, _ in pushes.published].count("alice-pager") == 0
+    assert [m.form["To"] for m in twilio.messages].count(phones["alice"]) == 0
+    assert phones["bob"] in [m.form["To"] for m in twilio.messages]
