@@ -181,6 +181,7 @@ class App:
 
     async def _serve(self) -> None:
         """Run the transports, deliver what waits in the outbox, fire timers."""
+        self.background.open()
         for transport in self.transports.values():
             await transport.start()
         self.serving = True
@@ -193,14 +194,15 @@ class App:
         self.serving_started.set()
 
     async def _stand_down(self) -> None:
-        """Let in-flight timers and deliveries finish, then disconnect the transports."""
-        await self.background.wait()  # it bounds itself; cutting it off would leave its outcome unknown
+        """Stop acting on the world (timers, deliveries) at once, let bounded work in progress finish
+        (a mitigation run, in-flight replies), then disconnect the transports."""
         was_serving, self.serving = self.serving, False
         self.serving_started.clear()
         if was_serving:
             await self.hooks.call("chatops_standing_down", app=self)
         await self.scheduler.stop()
         await self.deliveries.stop()
+        await self.background.close()  # each piece bounds itself; cut off, its outcome would be unknown
         await self.outbound.stop()
         for transport in self.transports.values():
             try:

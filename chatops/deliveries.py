@@ -145,11 +145,36 @@ class Deliveries:
                 break
         return tried
 
+    async def _claim(self, row: Any, until: datetime) -> bool:
+        """Take the row for one attempt: another process that read it too finds it taken.
+
+        Should this process die mid-attempt, the row is due again at ``until``.
+        """
+
+        async def write(tx: Tx) -> bool:
+            taken = await tx.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == row.id,
+                    deliveries.c.next_at == row.next_at,
+                    deliveries.c.delivered_at.is_(None),
+                    deliveries.c.gave_up_at.is_(None),
+                )
+                .values(next_at=until)
+            )
+            return bool(taken.rowcount)
+
+        return await self.app.db.write(write)
+
     async def _deliver(self, row: Any) -> bool:
+        now = self.app.clock.now()
         kind = self.kinds.get(row.kind)
-        if kind is None:
-            await self._store(row.id, gave_up_at=self.app.clock.now(), error=f"no plugin delivers {row.kind}")
-            return True
+        if kind is None:  # its plugin is disabled or failed to load: kept, and tried again later
+            log.warning("no plugin delivers %s (delivery %s); it waits", row.kind, row.id)
+            await self._store(row.id, next_at=now + timedelta(seconds=LONGEST_RETRY_S))
+            return False
+        if not await self._claim(row, now + timedelta(seconds=ATTEMPT_TIMEOUT_S + 5)):
+            return False  # another process has it
         try:
             await asyncio.wait_for(
                 kind.deliver(self.app, dict(row.payload), f"{row.kind}:{row.id}"), ATTEMPT_TIMEOUT_S
@@ -192,7 +217,15 @@ class Deliveries:
         await self.app.db.write(write)
 
     async def stop(self) -> None:
-        if self._task is not None:
+        """Let the pass under way finish (each attempt is bounded), then stop: a graceful stop
+        does not cut an attempt off after the other side took it but before it was stored."""
+        if self._task is None:
+            return
+        try:
+            async with asyncio.timeout(ATTEMPT_TIMEOUT_S + 5):
+                async with self._running:
+                    self._task.cancel()
+        except TimeoutError:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None

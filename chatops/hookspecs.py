@@ -228,7 +228,8 @@ async def chatops_oncall_lookup(app: App, schedule: str, at: datetime) -> str | 
 def chatops_notification_channels(app: App) -> dict[str, Any] | None:
     """Ways to reach a person when they are paged: ``{name: channel}``.
 
-    A channel has ``async notify(tx, page, person)``, which queues its messages
+    A channel has ``async notify(tx, page, person, rule)`` (``rule``: which of the
+    person's rules, from 0, asks for it), which queues its messages
     in ``tx`` (the outbox) so they are sent once the page's step commits.  People's
     ``notify`` rules name channels (``chat`` is built in).  Collected.
     """

@@ -174,7 +174,14 @@ async def _confirm(ctx: CommandContext, incident: Incident, raw: str | None) -> 
         )
         return True
 
+    if ctx.app.background.closing:
+        raise UserError(f"chatops is restarting; confirm again in a minute: !mitigate confirm {run.ref}")
     if not await ctx.app.db.write(start):
+        async with ctx.app.db.read() as conn:
+            now = await store.get(conn, run.id)
+        if now is not None and now.status != store.PENDING:
+            by = f" by @{now.confirmed_by.split(':', 1)[-1]}" if now.confirmed_by else ""
+            raise UserError(f"{run.ref} is already {now.status.replace('_', ' ')}{by}; it runs once.")
         raise UserError(f"{run.ref} was not confirmed within {settings.confirm_within}; ask again.")
     await ctx.reply(f"Running {run.described()} ({run.ref}, at most {mitigation.timeout_s:g}s)…")
     request = MitigationRequest(
@@ -239,6 +246,8 @@ async def interrupted(tx: Tx, app: App) -> None:
 
 async def _cancel(ctx: CommandContext, incident: Incident, raw: str | None) -> None:
     run = await _pending_run(ctx, incident, raw)
+    if run.requested_by != ctx.sender.id:  # who asked may change their mind; others need the permission
+        await ctx.require(_named(ctx.app, run.action, incident).permission)
     if not await ctx.app.db.write(lambda tx: store.cancel(tx, run.id)):
         raise UserError(f"{run.ref} is no longer waiting for confirmation.")
     await ctx.reply(f"{run.ref} {run.described()} cancelled; nothing ran.")

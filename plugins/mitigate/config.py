@@ -43,12 +43,20 @@ class ParamConfig(_Section):
 
 
 class WebhookConfig(_Section):
-    url: str = Field(pattern=r"^https?://", description="where to send the request ({param} allowed)")
+    url: str = Field(pattern=r"^https?://", description="where to send the request ({param} in its path)")
     method: Literal["POST", "PUT", "PATCH", "DELETE", "GET"] = "POST"
     headers: dict[str, SecretStr] = Field({}, description="e.g. Authorization: Bearer ${DEPLOY_TOKEN}")
     body: dict[str, Any] | None = Field(
         None, description="the JSON to send ({param} in strings); by default the action, incident and args"
     )
+
+    @field_validator("url")
+    @classmethod
+    def _host_is_fixed(cls, value: str) -> str:
+        origin = value.split("://", 1)[1].split("/", 1)[0]
+        if "{" in origin:
+            raise ValueError("the host is fixed: {param} may only appear in the path or query")
+        return value
 
 
 class ActionConfig(_Section):

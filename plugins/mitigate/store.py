@@ -76,7 +76,8 @@ async def finish(tx: Tx, run_id: int, outcome: str, result: str, now: datetime) 
     assert outcome in FINISHED
     changed = await tx.execute(
         update(runs)
-        .where(runs.c.id == run_id, runs.c.status == RUNNING)
+        # a run another replica marked interrupted, while this one still ran it, gets its real outcome
+        .where(runs.c.id == run_id, runs.c.status.in_((RUNNING, "interrupted")))
         .values(status=outcome, result=result, finished_at=now)
     )
     return bool(changed.rowcount)

@@ -40,6 +40,7 @@ class Notification:
     link: str | None
     cycle: int
     step: int
+    rule: int = 0  # which of the person's rules sent it
     test: bool = False
     reply_room: str | None = None  # a test's: where its failure is told
 
@@ -76,12 +77,12 @@ class Channel:
 
     # --- the notification channel (chatops_notification_channels) ---
 
-    async def notify(self, tx: Tx, page: paging.Page, person: Person) -> None:
+    async def notify(self, tx: Tx, page: paging.Page, person: Person, rule: int) -> None:
         config: OncallConfig = self.app.section("oncall")
         found = config.people.get(person.key)
         address = self.address(found) if found is not None else None
         if address is None:
-            await self._unreachable(tx, page, person.key, f"@{person.key} has no {self.wants}")
+            await self._unreachable(tx, page, person.key, rule, f"@{person.key} has no {self.wants}")
             return
         notification = Notification(
             page_id=page.id,
@@ -93,12 +94,13 @@ class Channel:
             link=await links.create(tx, self.app, page, person.key, self.name),
             cycle=page.cycle,
             step=page.step,
+            rule=rule,
         )
-        key = f"{self.kind}:{page.id}:{person.key}:{page.cycle}.{page.step}"
+        key = f"{self.kind}:{page.id}:{person.key}:{page.cycle}.{page.step}.{rule}"
         await self.app.deliveries.queue(tx, self.kind, asdict(notification), key=key)
 
-    async def _unreachable(self, tx: Tx, page: paging.Page, person: str, why: str) -> None:
-        following = await paging.next_rule_now(tx, page.id, person, self.name, page.cycle, page.step)
+    async def _unreachable(self, tx: Tx, page: paging.Page, person: str, rule: int, why: str) -> None:
+        following = await paging.next_rule_now(tx, page.id, person, rule, page.cycle, page.step)
         room = await paging.room_of(tx, page)
         if room:
             then = f"; their next rule ({following}) goes now" if following else ""
@@ -137,7 +139,7 @@ class Channel:
             what = f"⚠️ {page.ref}: {self.name} to @{notification.person} failed ({reason})"
             if attempts == threshold:
                 following = await paging.next_rule_now(
-                    tx, page.id, notification.person, self.name, notification.cycle, notification.step
+                    tx, page.id, notification.person, notification.rule, notification.cycle, notification.step
                 )
                 what += f"; their next rule ({following}) goes now" if following else "; no rule follows it"
             what += "; gave up." if gave_up else "; retrying."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict
 
 from chatops import CommandContext, CommandGroup, UserError
@@ -50,12 +51,11 @@ async def rules(ctx: CommandContext) -> None:
 async def test(ctx: CommandContext) -> None:
     me, mine = await _me(ctx)
     known = people.channels(ctx.app)
-    tried: list[str] = []
-    problems: list[str] = []
-    now = ctx.now
 
-    async def queue(tx: Tx) -> None:
-        for rule in mine.notify:
+    async def queue(tx: Tx) -> tuple[list[str], list[str]]:
+        tried: list[str] = []
+        problems: list[str] = []
+        for index, rule in enumerate(mine.notify):
             channel = known.get(rule.channel)
             if channel is None:
                 problems.append(f"{rule.channel}: unknown channel")
@@ -71,23 +71,25 @@ async def test(ctx: CommandContext) -> None:
                 problems.append(f"{rule.channel}: no {channel.wants}")
             else:
                 test_of = Notification(
-                    0,
-                    "P-test",
-                    me,
-                    channel.name,
-                    address,
-                    "Test page from chatops",
-                    None,
-                    0,
-                    0,
-                    True,
-                    ctx.room.id,
+                    page_id=0,
+                    page_ref="P-test",
+                    person=me,
+                    channel=channel.name,
+                    to=address,
+                    headline="Test page from chatops",
+                    link=None,
+                    cycle=0,
+                    step=0,
+                    rule=index,
+                    test=True,
+                    reply_room=ctx.room.id,
                 )
-                key = f"{channel.kind}:test:{me}:{now.timestamp():.0f}"
+                key = f"{channel.kind}:test:{me}:{uuid.uuid4().hex}"
                 await ctx.app.deliveries.queue(tx, channel.kind, asdict(test_of), key=key)
                 tried.append(f"{rule.channel} ({address})")
+        return tried, problems
 
-    await ctx.app.db.write(queue)
+    tried, problems = await ctx.app.db.write(queue)
     text = f"Test sent by {', '.join(tried)}." if tried else "Nothing to test."
     if problems:
         text += " Not sent: " + "; ".join(problems) + "."

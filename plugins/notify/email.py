@@ -32,7 +32,7 @@ class EmailChannel(Channel):
         message = EmailMessage()
         message["From"] = self.smtp.sender
         message["To"] = notification.to
-        subject = f"Paged: {notification.headline}"
+        subject = " ".join(f"Paged: {notification.headline}".split())  # a header is one line
         message["Subject"] = ("[test] " if notification.test else "") + subject
         message["Message-ID"] = make_msgid(idstring=delivery_id.replace(":", "."))
         message["X-Chatops-Page"] = notification.page_ref

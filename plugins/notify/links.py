@@ -107,7 +107,13 @@ async def use(app: App, token: str) -> Outcome:
         if isinstance(found, Outcome):
             return found
         row, page = found
-        await tx.execute(update(links).where(links.c.nonce == row.nonce).values(used_at=app.clock.now()))
+        spent = await tx.execute(
+            update(links)
+            .where(links.c.nonce == row.nonce, links.c.used_at.is_(None))
+            .values(used_at=app.clock.now())
+        )
+        if not spent.rowcount:
+            return Outcome(410, f"This link was already used. P-{row.page_id} is acknowledged.")
         by = User(id=f"{row.channel}:{row.person}", name=row.person)
         acked = await paging.acknowledge(tx, page, row.person, by)
         return Outcome(200, f"{acked.ref} acknowledged: escalation stopped.", acked)

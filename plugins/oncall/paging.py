@@ -95,7 +95,8 @@ class Page:
 class NotificationChannel(Protocol):
     """A way to reach a person (chat is built in; e-mail, push, SMS are plugins)."""
 
-    async def notify(self, tx: Tx, page: Page, person: people.Person) -> None: ...
+    async def notify(self, tx: Tx, page: Page, person: people.Person, rule: int) -> None:
+        """Reach ``person`` about ``page``: rule number ``rule`` (from 0) of their rules asks for it."""
 
 
 def _page(row: Any) -> Page:
@@ -260,24 +261,29 @@ async def run_step(tx: Tx, page: Page) -> None:
     for person_key in reached_now:
         await tx.execute(insert(notified).values(page_id=page.id, person=person_key, step=page.step, at=now))
         person = await people.person(app, tx, person_key)
-        at_once: list[str] = []
+        at_once: list[tuple[int, str]] = []
         # Later rules are armed first, so that a channel failing at once can bring the next one forward.
         for index, rule in enumerate(config.people[person_key].notify if person_key in config.people else []):
             delay = duration(rule.after)
             if delay.total_seconds() <= 0:
-                at_once.append(rule.channel)
+                at_once.append((index, rule.channel))
             else:
                 await app.scheduler.schedule(
                     tx,
                     kind=NOTIFY,
                     key=notify_key(page, person_key, index),
                     due_at=now + delay,
-                    payload={"page_id": page.id, "person": person_key, "channel": rule.channel},
+                    payload={
+                        "page_id": page.id,
+                        "person": person_key,
+                        "channel": rule.channel,
+                        "rule": index,
+                    },
                 )
-        for name in at_once:
+        for index, name in at_once:
             channel = channels.get(name)
             if channel is not None:
-                await channel.notify(tx, page, person)
+                await channel.notify(tx, page, person, index)
     headline_text = await headline(tx, page)
     room = await room_of(tx, page)
     position = page.policy.position(page.step, page.cycle)
@@ -347,9 +353,9 @@ def notify_key(page: Page, person: str, index: int) -> str:
 
 
 async def next_rule_now(
-    tx: Tx, page_id: int, person: str, failed_channel: str, cycle: int, step: int
+    tx: Tx, page_id: int, person: str, failed_rule: int, cycle: int, step: int
 ) -> str | None:
-    """``failed_channel`` cannot reach ``person``: bring their next rule forward to now.
+    """Rule ``failed_rule`` cannot reach ``person``: bring their next rule forward to now.
 
     Returns the channel of that rule, or None when the page is no longer open
     (acknowledged meanwhile), no rule follows, or the next one already went.
@@ -360,11 +366,8 @@ async def next_rule_now(
     if page is None or page.state != OPEN:
         return None
     rules = settings(app).people[person].notify if person in settings(app).people else []
-    failed_at = next((i for i, r in enumerate(rules) if r.channel == failed_channel), None)
-    if failed_at is None:
-        return None
     then = replace(page, cycle=cycle, step=step)
-    for index in range(failed_at + 1, len(rules)):
+    for index in range(failed_rule + 1, len(rules)):
         if await app.scheduler.hurry(tx, notify_key(then, person, index), app.clock.now()):
             return rules[index].channel
     return None
@@ -379,7 +382,15 @@ async def notify_later(tx: Tx, timer: Timer) -> None:
         return
     channel = people.channels(app).get(timer.payload["channel"])
     if channel is not None:
-        await channel.notify(tx, page, await people.person(app, tx, timer.payload["person"]))
+        person = await people.person(app, tx, timer.payload["person"])
+        await channel.notify(tx, page, person, _rule_of(timer))
+
+
+def _rule_of(timer: Timer) -> int:
+    """The rule's number: in the payload, or (timers armed before it was) at the end of the key."""
+    if "rule" in timer.payload:
+        return int(timer.payload["rule"])
+    return int(timer.key.rsplit(".", 1)[1])
 
 
 async def _reload(tx: Tx, page_id: int) -> Page:
@@ -470,7 +481,7 @@ async def show_acknowledged(app: App, page: Page) -> None:
 class ChatChannel:
     """The built-in channel: a direct message on each of the person's chat accounts."""
 
-    async def notify(self, tx: Tx, page: Page, person: people.Person) -> None:
+    async def notify(self, tx: Tx, page: Page, person: people.Person, rule: int) -> None:
         app = tx.app
         assert app is not None
         text = await headline(tx, page)

@@ -62,7 +62,8 @@ class Publishing:
             log.warning("status page publisher %s is no longer configured; dropped", payload["publisher"])
             return
         change = {k: v for k, v in payload["change"].items() if k != "incident_id"}  # internal: stays here
-        change["delivery_id"] = f"{payload['publisher']}:{delivery_id.rsplit(':', 1)[1]}"  # to drop a repeat
+        # A receiver drops a repeat by it; "d" keeps these apart from the ids of before statuspage_0005.
+        change["delivery_id"] = f"{payload['publisher']}:d{delivery_id.rsplit(':', 1)[1]}"
         await publisher.deliver(app, change)
 
     async def failed(

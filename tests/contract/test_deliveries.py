@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from chatops import Arg, CommandContext, CommandGroup, hookimpl
@@ -111,3 +113,17 @@ async def test_a_delivery_queued_before_a_restart_is_sent_after_it(
     chat = await chat.restart()  # the retry is due in 5 s; a new process picks it up
     await chat.advance("5s")
     assert echo.taken == ["hello"]
+
+
+async def test_two_processes_reading_the_same_row_send_it_once(
+    chat_factory: Callable[..., Awaitable[Harness]],
+) -> None:
+    from chatops.deliveries import Deliveries
+
+    echo = Echo(refusals=1)
+    chat = await chat_factory(plugins=[("echo", echo)])
+    await chat.say("!send one hello")  # refused once; due again in 5 s
+    chat.clock.set(chat.clock.now() + timedelta(seconds=5))
+    other = Deliveries(chat.app)  # another replica's worker on the same database
+    await asyncio.gather(chat.app.deliveries.run_due(), other.run_due())
+    assert echo.taken == ["hello"] and len(echo.tried) == 2

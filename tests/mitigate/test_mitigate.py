@@ -370,3 +370,31 @@ async def test_a_run_cut_off_by_a_crash_is_reported_as_interrupted_and_never_rer
     assert again == "M-1 is interrupted, not waiting for confirmation."
     chat = await chat.restart()
     assert [m.text for m in chat.messages(ROOM)] == []  # told once
+
+
+async def test_a_second_confirm_says_it_already_ran_and_only_who_asked_or_may_run_it_cancels(
+    chat: Harness, deploys: tuple[DeployService, str]
+) -> None:
+    await chat.say("!mitigate rollback checkout-api", user="alice", room=ROOM)
+    # the second press raced the first past the "is it pending?" check: the answer says what happened
+    await chat.app.db.write(lambda tx: runs.start(tx, 1, "test:alice", chat.clock.now(), chat.clock.now()))
+    await chat.app.db.write(lambda tx: runs.finish(tx, 1, "succeeded", "HTTP 200", chat.clock.now()))
+    assert await chat.reply("!mitigate confirm M-1", user="alice", room=ROOM) == (
+        "M-1 is succeeded, not waiting for confirmation."
+    )
+    await chat.say("!mitigate rollback checkout-api", user="alice", room=ROOM)
+    refused = await chat.reply("!mitigate cancel M-2", user="mallory", room=ROOM)
+    assert refused.startswith("Only the Incident Commander (@alice)")
+    assert (await chat.reply("!mitigate cancel M-2", user="alice", room=ROOM)).endswith(
+        "cancelled; nothing ran."
+    )
+
+
+def test_a_webhook_host_cannot_come_from_chat() -> None:
+    from pydantic import ValidationError
+
+    from chatops_plugins.mitigate.config import WebhookConfig
+
+    with pytest.raises(ValidationError, match="the host is fixed"):
+        WebhookConfig(url="https://{target}/rollback")
+    assert WebhookConfig(url="https://deploy.internal/rollback/{service}?why={reason}").url

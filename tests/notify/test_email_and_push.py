@@ -336,3 +336,12 @@ async def test_chat_email_push_sms_each_in_turn_and_the_email_link_stops_every_l
     assert [body["topic"] for body, _ in pushes.published].count("alice-pager") == 0
     assert [m.form["To"] for m in twilio.messages].count(phones["alice"]) == 0
     assert phones["bob"] in [m.form["To"] for m in twilio.messages]
+
+
+async def test_two_rules_on_one_channel_both_go_and_a_headline_of_two_lines_is_one_subject(
+    start: Setup, smtp: tuple[Inbox, int, str]
+) -> None:
+    chat = await start(notify=[{"channel": "email"}, {"channel": "email", "after": "2m"}])
+    await chat.say('!page alice "disk full\non db-1"', user="bob")
+    await chat.advance("2m")
+    assert [m["Subject"] for m in smtp[0].messages] == ["Paged: P-1: disk full on db-1"] * 2

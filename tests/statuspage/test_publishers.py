@@ -115,7 +115,7 @@ async def test_each_change_reaches_statuspage_and_the_webhook(
         "components": {"cmp-123": "partial_outage"},
         "component_ids": ["cmp-123"],
     }
-    assert [c["delivery_id"] for c in sink.received] == ["webhook:comms:1", "webhook:comms:3"]
+    assert [c["delivery_id"] for c in sink.received] == ["webhook:comms:d1", "webhook:comms:d3"]
     assert all("incident_id" not in c for c in sink.received)  # our internal numbers stay here
     assert [(c["status"], c["body"]) for c in sink.received] == [
         ("investigating", "Some payments fail. We are investigating."),

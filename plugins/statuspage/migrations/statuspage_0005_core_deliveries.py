@@ -9,6 +9,8 @@ import uuid
 import sqlalchemy as sa
 from alembic import op
 
+from chatops.storage.types import UTCDateTime
+
 revision = "statuspage_0005"
 down_revision = "statuspage_0004"
 branch_labels = None
@@ -54,8 +56,9 @@ def downgrade() -> None:
         sa.Column("status_incident_id", sa.Integer, nullable=False),
         sa.Column("change", sa.JSON, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False),
-        sa.Column("next_at", sa.DateTime, nullable=False),
-        sa.Column("delivered_at", sa.DateTime, nullable=True),
-        sa.Column("gave_up_at", sa.DateTime, nullable=True),
+        sa.Column("next_at", UTCDateTime, nullable=False),
+        sa.Column("delivered_at", UTCDateTime, nullable=True),
+        sa.Column("gave_up_at", UTCDateTime, nullable=True),
         sa.Column("error", sa.Text, nullable=True),
     )
+    op.create_index("ix_status_deliveries_due", "status_deliveries", ["delivered_at", "next_at"])
