@@ -211,6 +211,17 @@ async def chatops_incident_status_lines(app: App, incident: Any) -> list[str] | 
     """
 
 
+@hookspec(firstresult=True)
+async def chatops_conference_link(app: App, incident: Any) -> str | None:
+    """The meeting link for ``incident`` (a ``chatops_plugins.incident.domain.Incident``).
+
+    Called once per incident, when its room exists and its severity is one
+    of ``conference.severities``.  First result wins: an organisation's plugin
+    can create a meeting through its provider's API; the built-in one fills
+    ``conference.url_template``.  A plugin that fails is skipped.
+    """
+
+
 # --- on-call (declared here so that every hook lives in one module; the core never calls them) ---
 
 

@@ -55,6 +55,7 @@ async def test_declaring_opens_the_room_and_the_timeline_names_the_integration(
     assert kinds_and_actors(read["timeline"]) == [
         ("incident_declared", "api:deploy-bot"),
         ("room_created", "api:deploy-bot"),
+        ("conference_opened", "chatops"),  # a Sev2's meeting link
     ]
     assert read["timeline"][0]["data"]["severity_confirmed"] is True
     timeline = await chat.reply("!incident timeline", room="inc-1-checkout-api-errors")

@@ -20,7 +20,7 @@ async def rich(chat_factory: Any) -> Harness:
 
 
 async def test_the_status_message_is_pinned_and_edited_on_every_change(rich: Harness) -> None:
-    [pinned] = rich.transport.pins
+    pinned, _meeting = rich.transport.pins  # the status message, then the meeting link
     status = rich.transport.sent_as(pinned)
     assert status.room == ROOM and status.text.startswith("INC-1 · Sev2 · investigating")
     await rich.say("!incident sev 1 revenue impact", user="alice", room=ROOM)
