@@ -352,3 +352,52 @@ async def test_an_owner_is_assigned_by_their_oncall_external_id(chat_factory: Fa
         body, headers = github_event(42, "closed")
         answer = await client.post("/trackers/github/webhook", data=body, headers=headers)
         assert answer.status == 403
+
+
+async def test_a_github_issue_closed_as_not_planned_drops_the_item(chat_factory: Factory) -> None:
+    fake = FakeTracker("github")
+    async with local_server(fake.app()) as base:
+        tracker = {
+            "token": GITHUB_TOKEN,
+            "repo": "acme/ops",
+            "api_url": base,
+            "webhook_secret": WEBHOOK_SECRET,
+        }
+        chat = await chat_factory(config={"trackers": {"github": tracker}})
+        await incident(chat)
+        await chat.say(ADD, user="alice", room=ROOM)
+    async with TestClient(TestServer(build_web_app(chat.app))) as client:
+        body, headers = github_event(42, "closed", state_reason="not_planned")
+        answer = await client.post("/trackers/github/webhook", data=body, headers=headers)
+        assert await answer.json() == {"changed": True, "note": "AI-1 dropped"}
+        other_repo = body.replace(b"acme/ops", b"acme/web")
+        headers = {**headers, "X-Hub-Signature-256": hub_signature(WEBHOOK_SECRET, other_repo)}
+        answer = await client.post("/trackers/github/webhook", data=other_repo, headers=headers)
+        assert await answer.json() == {"changed": False, "note": "ignored: acme/web is not acme/ops"}
+    assert chat.messages(ROOM)[-1].text == f"AI-1 dropped — closed in github#42 by octocat: {TEXT}"
+    timeline = await chat.reply("!incident timeline", user="alice", room=ROOM)
+    assert "AI-1 dropped (closed in github#42 by octocat): closed as not planned" in timeline
+
+
+async def test_jira_data_center_puts_the_secret_in_the_url(chat_factory: Factory) -> None:
+    fake = FakeTracker("jira")
+    async with local_server(fake.app()) as base:
+        tracker = SPECS["jira"].config(base) | {
+            "webhook_auth": "query",
+            "assignee_field": "name",
+            "users": {"bob": "bob.smith"},
+        }
+        chat = await chat_factory(config={"trackers": {"jira": tracker}})
+        await incident(chat)
+        await chat.say(ADD, user="alice", room=ROOM)
+    assert fake.calls[0]["json"]["fields"]["assignee"] == {"name": "bob.smith"}
+    body, _ = jira_event("OPS-7", "done")
+    async with TestClient(TestServer(build_web_app(chat.app))) as client:
+        signed_only = await client.post(
+            "/trackers/jira/webhook", data=body, headers=jira_event("OPS-7", "done")[1]
+        )
+        assert signed_only.status == 401
+        wrong = await client.post("/trackers/jira/webhook?secret=guess", data=body)
+        assert wrong.status == 403
+        right = await client.post(f"/trackers/jira/webhook?secret={WEBHOOK_SECRET}", data=body)
+        assert await right.json() == {"changed": True, "note": "AI-1 done"}
