@@ -274,6 +274,26 @@ async def chatops_postmortem_publish(app: App, incident_ref: str, documents: dic
     """
 
 
+@hookspec
+def chatops_action_item_export(app: App) -> dict[str, Any] | None:
+    """Where action items are copied as issues (a team's tracker): ``{name: exporter}``.
+
+    Called by the postmortem plugin in the transaction that adds an action
+    item (``!action add``), which queues one core delivery per exporter in
+    that same transaction, so the item and its way out commit together.
+    The delivery calls the exporter's ``async create(app, item)`` with a
+    ``chatops_plugins.postmortem.export.ExportedItem`` (the item's text,
+    owner, due date, incident and where its postmortem is published) and
+    retries it with backoff when it raises (``DeliveryError`` says why; the
+    incident room hears of the first failure and of giving up).  The
+    returned ``chatops_plugins.postmortem.export.ExternalIssue`` (the
+    tracker's id, a short ref such as ``github#42``, a URL) is stored with
+    the item: ``!actions`` shows it, and a tracker's webhook finds the item
+    by it (``export.closed_in_tracker`` / ``reopened_in_tracker``).  The
+    name is the exporter's for good: it keys stored links.  Collected.
+    """
+
+
 # --- reports (``chatops report <name>``) ---
 
 

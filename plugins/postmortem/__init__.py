@@ -5,7 +5,8 @@ The draft gathers the incident's facts and timeline (domain events) and
 asks the room for the sections only people can write; ``blameless`` flags
 sentences that make a person the cause; publishers (the collected hook
 ``chatops_postmortem_publish``; the built-in one writes files) receive the
-rendered documents.
+rendered documents.  Action items go to the team's tracker through the
+exporters of ``chatops_action_item_export`` (see ``export``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from chatops import hookimpl
 from chatops.clock import parse_duration
 from chatops.models.chat import User
 from chatops.scheduler import Timer, TimerHandler
-from chatops_plugins.postmortem import report, store
+from chatops_plugins.postmortem import export, report, store
 from chatops_plugins.postmortem.commands import COMMANDS, REMIND, remind_at
 from chatops_plugins.postmortem.config import PostmortemConfig
 from chatops_plugins.postmortem.publish import chatops_postmortem_publish
@@ -51,6 +52,11 @@ def chatops_migration_locations() -> list[str]:
 @hookimpl
 def chatops_reports(app: Any) -> dict[str, Any]:
     return {"actions": report.actions_report}
+
+
+@hookimpl
+def chatops_delivery_kinds(app: Any) -> dict[str, Any]:
+    return {export.KIND: export.Exporting()}
 
 
 @hookimpl

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
 
 from chatops import Arg, CommandContext, CommandGroup, Option, Permission, UserError
 from chatops import events as event_log
@@ -21,16 +21,15 @@ from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import Status
 from chatops_plugins.incident.events import stream_of
 from chatops_plugins.incident.tables import incidents as incident_rows
-from chatops_plugins.oncall.schedule import localize
-from chatops_plugins.postmortem import render, rules, store
+from chatops_plugins.postmortem import export, render, rules, store
 from chatops_plugins.postmortem.blameless import Checker, Finding
 from chatops_plugins.postmortem.config import PostmortemConfig
 from chatops_plugins.postmortem.document import SECTIONS, WRITTEN, Document
-from chatops_plugins.postmortem.tables import action_items
+from chatops_plugins.postmortem.store import REMIND, remind_at
+from chatops_plugins.postmortem.tables import action_item_links, action_items
 
 WRITE = Permission("postmortem.write", ("anyone",), "write postmortems and add action items")
 PUBLISH = Permission("postmortem.publish", ("ic", "admin"), "publish postmortems")
-REMIND = "postmortem.action_due"
 MAX_LEVELS = 12  # "how was this possible?" this many times is deep enough
 
 postmortem = CommandGroup("postmortem", help="write and publish the incident's postmortem")
@@ -261,6 +260,7 @@ async def publish(ctx: CommandContext, id: int | None, override: str | None) -> 
             published_at=now,
             published_by=ctx.sender.id,
             blame_override=override if findings else None,
+            published_to=places,
         )
         text = f"postmortem published by @{ctx.sender.name}{note}"
         await event_log.record(
@@ -304,11 +304,6 @@ def owner(raw: str, ctx: CommandContext) -> User:
     if user is None:
         raise ValueError(f"{raw!r} is not a person: mention them, e.g. --owner @alice")
     return user
-
-
-def remind_at(tz: Any, day: date, at: str) -> datetime:
-    """``at`` o'clock local time on ``day`` (a time skipped by DST: when the clocks jump)."""
-    return localize(datetime.combine(day, time.fromisoformat(at)), tz)
 
 
 @action_group.command(
@@ -362,7 +357,7 @@ async def add(ctx: CommandContext, text: str, owner: User | None, due: date | No
         await ctx.app.scheduler.schedule(
             tx,
             kind=REMIND,
-            key=f"postmortem:action:{item_id}",
+            key=store.reminder_key(item_id),
             due_at=remind_at(ctx.tz, due, config.remind_at),
             payload={"item_id": item_id},
         )
@@ -371,6 +366,7 @@ async def add(ctx: CommandContext, text: str, owner: User | None, due: date | No
             stream=stream_of(incident.id), at=now, actor=ctx.sender.id, item_id=item_id, text=line
         )
         await event_log.record(tx, event)
+        await export.queue(tx, ctx.app, item_id, ctx.room.id)  # to the team's tracker, if one is set up
         return item_id
 
     item_id = await ctx.app.db.write(write)
@@ -400,17 +396,8 @@ async def _close(ctx: CommandContext, item: int, status: str, reason: str | None
                     f"AI-{item} is @{row.owner_name}'s; only they, whoever added it, the Incident Commander "
                     f"of INC-{row.incident_id} or an admin can close it."
                 )
-        await tx.execute(
-            update(action_items)
-            .where(action_items.c.id == item)
-            .values(status=status, closed_at=now, closed_by=ctx.sender.id, drop_reason=reason)
-        )
-        await ctx.app.scheduler.cancel(tx, f"postmortem:action:{item}")
         line = f"AI-{item} {status}" + (f": {reason}" if reason else "")
-        event = store.ActionItemClosed(
-            stream=stream_of(row.incident_id), at=now, actor=ctx.sender.id, item_id=item, text=line
-        )
-        await event_log.record(tx, event)
+        await store.close(tx, row, status, by=ctx.sender.id, at=now, reason=reason, line=line)
         return row
 
     return await ctx.app.db.write(write)
@@ -469,6 +456,10 @@ async def list_actions(ctx: CommandContext, which: str | None, number: str | Non
         raise UserError("Use !actions, !actions mine, !actions overdue or !actions incident <N>.")
     async with ctx.app.db.read() as conn:
         rows = (await conn.execute(query)).all()
+        linked = select(action_item_links).where(action_item_links.c.item_id.in_([r.id for r in rows]))
+        links: dict[int, list[Any]] = {}
+        for link in (await conn.execute(linked.order_by(action_item_links.c.exporter))).all():
+            links.setdefault(link.item_id, []).append(link)
     if not rows:
         await ctx.reply(f"{title}: none.")
         return
@@ -478,6 +469,7 @@ async def list_actions(ctx: CommandContext, which: str | None, number: str | Non
         lines.append(
             f"  AI-{row.id} (INC-{row.incident_id}) {row.text} — @{row.owner_name}, due {row.due}{late}"
         )
+        lines += [f"    {link.ref}: {link.url}" for link in links.get(row.id, [])]
     await ctx.reply("\n".join(lines))
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 
+from chatops import events as event_log
 from chatops.events import DomainEvent
 from chatops_plugins.incident import lookup
 from chatops_plugins.incident import store as incidents
 from chatops_plugins.incident.domain import Incident
+from chatops_plugins.incident.events import stream_of
+from chatops_plugins.oncall.schedule import localize
 from chatops_plugins.postmortem.document import Action, Document, Entry, Facts
 from chatops_plugins.postmortem.tables import action_items, postmortems
 from chatops_plugins.timeline import describe
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 OPEN, DONE, DROPPED = "open", "done", "dropped"
 DRAFT, PUBLISHED = "draft", "published"
 OWN_KINDS = ("postmortem_", "action_item_")  # the postmortem's own events are not the incident's story
+REMIND = "postmortem.action_due"
 
 
 class PostmortemEvent(DomainEvent):
@@ -47,6 +51,34 @@ class ActionItemAdded(ActionItemEvent):
 
 class ActionItemClosed(ActionItemEvent):
     kind = "action_item_closed"
+
+
+class ActionItemReopened(ActionItemEvent):
+    kind = "action_item_reopened"
+
+
+def reminder_key(item_id: int) -> str:
+    return f"postmortem:action:{item_id}"
+
+
+def remind_at(tz: Any, day: date, at: str) -> datetime:
+    """``at`` o'clock local time on ``day`` (a time skipped by DST: when the clocks jump)."""
+    return localize(datetime.combine(day, time.fromisoformat(at)), tz)
+
+
+async def close(
+    tx: Tx, row: Any, status: str, *, by: str, at: datetime, reason: str | None, line: str
+) -> None:
+    """Close the open action item ``row`` (done or dropped): its reminder stops, the timeline says so."""
+    assert tx.app is not None
+    await tx.execute(
+        update(action_items)
+        .where(action_items.c.id == row.id)
+        .values(status=status, closed_at=at, closed_by=by, drop_reason=reason)
+    )
+    await tx.app.scheduler.cancel(tx, reminder_key(row.id))
+    event = ActionItemClosed(stream=stream_of(row.incident_id), at=at, actor=by, item_id=row.id, text=line)
+    await event_log.record(tx, event)
 
 
 def action(row: Any) -> Action:

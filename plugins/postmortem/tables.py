@@ -21,6 +21,7 @@ postmortems = Table(
     Column("published_at", UTCDateTime, nullable=True),
     Column("published_by", String(255), nullable=True),
     Column("blame_override", Text, nullable=True),  # why it was published despite flagged sentences
+    Column("published_to", JSON, nullable=True),  # where the publishers put it (paths, URLs), in order
 )
 
 action_items = Table(
@@ -41,3 +42,21 @@ action_items = Table(
 )
 Index("ix_action_items_open", action_items.c.status, action_items.c.due)
 Index("ix_action_items_incident", action_items.c.incident_id)
+
+# An action item's copy in a tracker (chatops_action_item_export): one per item and exporter.
+action_item_links = Table(
+    "action_item_links",
+    metadata,
+    Column("item_id", Integer, primary_key=True),
+    Column("exporter", String(50), primary_key=True),
+    Column("external_id", String(255), nullable=False),  # what the tracker's webhooks name: 42, OPS-7
+    Column("ref", String(255), nullable=False),  # shown in chat: github#42, OPS-7
+    Column("url", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+Index(
+    "ix_action_item_links_external",
+    action_item_links.c.exporter,
+    action_item_links.c.external_id,
+    unique=True,
+)
