@@ -265,3 +265,15 @@ async def test_links_and_merges_survive_a_restart_and_are_exported(chat: Harness
     assert [h["text"] for h in two["status_history"]][-1] == "duplicate of INC-1"
     assert [e["kind"] for e in two["timeline"]][-1] == "merged_into"
     assert [e["data"] for e in one["timeline"] if e["kind"] == "duplicate_merged"] == [{"other_id": 2}]
+
+
+async def test_duplicates_of_a_duplicate_come_along_into_the_survivors_timeline(chat: Harness) -> None:
+    await two_incidents(chat)
+    await chat.say('!incident declare "Refunds stuck" --sev 3', user="bob")  # INC-3
+    await chat.say("!incident note refund queue at 5k", user="bob", room="inc-3-refunds-stuck")
+    await chat.say("!incident merge INC-2 --id 3", user="bob")
+    await chat.say("!incident merge INC-1 --id 2", user="root")
+    lines = await timeline(chat, ONE)
+    assert "14:02 UTC  @bob  [INC-3] note: refund queue at 5k" in lines
+    assert "14:02 UTC  @root  [INC-2] merged into INC-1 as a duplicate" in lines
+    assert "Merged: INC-2" in await status(chat, ONE)
