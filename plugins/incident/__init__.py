@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from chatops import CommandGroup, hookimpl
-from chatops_plugins.incident import export, lookup
+from chatops_plugins.incident import export, links, lookup
 from chatops_plugins.incident.commands import incident
 from chatops_plugins.incident.config import IncidentConfig
 
@@ -44,4 +44,7 @@ def chatops_startup(app: App) -> None:
 
 @hookimpl
 async def chatops_export(app: App) -> dict[str, Any]:
-    return {"incidents": await export.export_incidents(app, lookup.scale_of(app))}
+    records = await export.export_incidents(app, lookup.scale_of(app))
+    async with app.db.read() as conn:
+        await links.annotate(conn, records)  # related incidents and merges
+    return {"incidents": records}

@@ -12,7 +12,7 @@ from chatops.clock import format_duration, parse_instant
 from chatops.models.content import Form, FormField
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time, relative
-from chatops_plugins.incident import api, lookup, rooms, store
+from chatops_plugins.incident import api, links, lookup, rooms, store
 from chatops_plugins.incident.config import IncidentConfig
 from chatops_plugins.incident.domain import (
     EarlyResolve,
@@ -261,6 +261,7 @@ async def resolve(ctx: CommandContext, force: str | None, id: int | None) -> Non
     permission=RESOLVE,
 )
 async def reopen_command(ctx: CommandContext, reason: str, id: int | None) -> None:
+    await links.refuse_reopening_a_duplicate(ctx.app, await lookup.find(ctx))
     now = ctx.now
     changed = await _change_status(ctx, lambda current: reopen(current, now), reason)
     await announce(ctx, changed, f"{changed.ref} is reopened and investigating again: {reason}")

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from chatops.events import DomainEvent
 from chatops.storage.upsert import upsert
+from chatops_plugins.incident import links
 from chatops_plugins.incident import store as incidents
 from chatops_plugins.incident.domain import Incident
 from chatops_plugins.incident.tables import incidents as incident_rows
@@ -43,12 +44,24 @@ def row_of(incident: Incident) -> dict[str, Any]:
 
 
 async def sync(tx: Tx, incident: Incident) -> None:
-    """The incident's row as its record now says (page times are kept: they come from pages)."""
+    """The incident's row as its record now says (page times are kept: they come from pages).
+
+    A duplicate merged into another incident has no row: it is counted once, as the other.
+    """
+    if await links.duplicate_of(tx, incident.id) is not None:
+        await drop(tx, incident.id)
+        return
     row = row_of(incident)
     await upsert(tx, milestones, row, ("incident_id",), {k: v for k, v in row.items() if k != "incident_id"})
     for kind, values in (("tag", incident.tags), ("service", incident.services)):
         for value in values:
             await label(tx, incident.id, kind, value, row["detected_s"])
+
+
+async def drop(tx: Tx, incident_id: int) -> None:
+    """No row, no labels: the incident is not counted (a merged duplicate)."""
+    await tx.execute(delete(labels).where(labels.c.incident_id == incident_id))
+    await tx.execute(delete(milestones).where(milestones.c.incident_id == incident_id))
 
 
 async def label(tx: Tx, incident_id: int, kind: str, value: str, detected_s: int | None = None) -> None:
@@ -93,6 +106,8 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
         incident = await incidents.get(tx, incident_id)
         if incident is not None:
             await sync(tx, incident)
+    elif kind == "merged_into":  # a duplicate: the incident it was merged into counts for both
+        await drop(tx, incident_id)
     elif kind == "tag_added":
         await label(tx, incident_id, "tag", str(data["tag"]))
     elif kind == "service_added":
@@ -113,7 +128,9 @@ async def backfill(app: App) -> int:
     """Rows for incidents stored before this plugin was (their page times are not known)."""
     async with app.db.read() as conn:
         known = select(milestones.c.incident_id)
-        query = select(incident_rows.c.id).where(incident_rows.c.id.not_in(known))
+        query = select(incident_rows.c.id).where(
+            incident_rows.c.id.not_in(known), incident_rows.c.id.not_in(links.duplicate_ids())
+        )
         missing = [row.id for row in await conn.execute(query)]
     if not missing:
         return 0

@@ -2,7 +2,8 @@
 
 Events are stored by the core's event log in the same transaction as the
 change they describe (see ``chatops.events``); this plugin reads and
-presents them, and observes nothing it does not own.
+presents them, and observes nothing it does not own.  An incident's
+timeline includes the events of duplicates merged into it, marked ``[INC-9]``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from chatops import CommandContext, CommandGroup, hookimpl
 from chatops.events import DomainEvent, kind_of
 from chatops.timefmt import local_time
-from chatops_plugins.incident import lookup, store
+from chatops_plugins.incident import links, lookup
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import SeverityScale
 
@@ -54,6 +55,14 @@ def describe(event: DomainEvent, scale: SeverityScale) -> str:
         return f"service {data['service']}"
     if kind == "room_created":
         return f"room {data['room_name']} opened"
+    if kind == "incident_linked":
+        return f"related to INC-{data['other_id']}"
+    if kind == "incident_unlinked":
+        return f"no longer related to INC-{data['other_id']}"
+    if kind == "merged_into":
+        return f"merged into INC-{data['other_id']} as a duplicate"
+    if kind == "duplicate_merged":
+        return f"INC-{data['other_id']} merged in as a duplicate"
     return f"{kind}" + (f": {text}" if text else "")
 
 
@@ -62,11 +71,13 @@ async def timeline(ctx: CommandContext, id: int | None) -> None:
     inc = await lookup.find(ctx)
     scale = lookup.scale_of(ctx.app)
     async with ctx.app.db.read() as conn:
-        events = await store.timeline(conn, inc.id)
+        entries = await links.merged_timeline(conn, inc.id)  # with merged duplicates' events
     now = ctx.now
     lines = [f"{inc.ref} timeline ({ctx.app.config.core.timezone}):"]
-    for event in events:
-        lines.append(f"{local_time(event.at, ctx.tz, now)}  {_who(event.actor)}  {describe(event, scale)}")
+    for source, event in entries:
+        mark = "" if source == inc.id else f"[INC-{source}] "
+        at = local_time(event.at, ctx.tz, now)
+        lines.append(f"{at}  {_who(event.actor)}  {mark}{describe(event, scale)}")
     await ctx.reply("\n".join(lines))
 
 

@@ -16,6 +16,7 @@ from chatops.storage.db import Database, DatabaseURLError, Tx, async_url
 from chatops.storage.tables import events
 from chatops.storage.tables import metadata as core_metadata
 from chatops_plugins.alerts.tables import metadata as alerts_metadata
+from chatops_plugins.incident.links import metadata as incident_links_metadata
 from chatops_plugins.incident.tables import metadata as incident_metadata
 from chatops_plugins.metrics.tables import metadata as metrics_metadata
 from chatops_plugins.mitigate.tables import metadata as mitigate_metadata
@@ -41,6 +42,7 @@ async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
     for source in (
         core_metadata,
         incident_metadata,
+        incident_links_metadata,
         oncall_metadata,
         alerts_metadata,
         postmortem_metadata,

@@ -66,4 +66,4 @@ async def test_declaring_the_same_subcommand_twice_names_both_plugins() -> None:
 async def test_groups_from_several_plugins_merge(chat: Harness) -> None:
     group = chat.app.commands.groups["incident"]
     plugins = {c.plugin for c in group.commands.values()}
-    assert plugins == {"incident", "severity", "roles", "timeline"}
+    assert plugins == {"incident", "incident_duplicates", "severity", "roles", "timeline"}
