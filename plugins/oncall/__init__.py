@@ -20,7 +20,7 @@ from chatops.events import DomainEvent
 from chatops.models.chat import User
 from chatops.permissions import RoleHolders
 from chatops.scheduler import TimerHandler
-from chatops_plugins.oncall import calendars, handoff, ical, load_sql, paging, people
+from chatops_plugins.oncall import calendars, commanders, handoff, ical, load_sql, paging, people
 from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
 from chatops_plugins.oncall.config import OncallConfig
 
@@ -117,10 +117,18 @@ async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] |
 
 
 @hookimpl
+async def chatops_event_committed(app: App, event: DomainEvent) -> None:
+    if event.kind == "room_created":
+        await commanders.name_in_room(app, event)
+
+
+@hookimpl
 async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
-    """A declaration pages by its severity's policy, if the declarer may page from that room."""
+    """A declaration pages by its severity's policy, if the declarer may page from that room;
+    and the Incident Commander on duty, for the severities that need one at once."""
     if event.kind != "incident_declared" or event.data().get("paged"):
         return  # not a declaration, or one that came with its own page (an alert's)
+    await commanders.page_on_declare(tx, event)
     app = tx.app
     assert app is not None
     config: OncallConfig = app.section("oncall")

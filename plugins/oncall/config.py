@@ -303,6 +303,10 @@ class OncallConfig(_Section):
     )
     link_code_ttl: str = Field("10m", description="How long a !whoami link code is valid")
     ical_secret: SecretStr | None = Field(None, description="Signs the iCal feed links (no feeds without it)")
+    ic_schedule: str | None = Field(
+        None, description="The schedule of trained Incident Commanders: a declaration names who is on duty"
+    )
+    page_ic_for: list[int] = Field([1], description="Severities whose declaration pages the IC on duty")
     public_url: str | None = Field(None, description="This server as people reach it, for feed links")
 
     @model_validator(mode="after")
@@ -322,6 +326,10 @@ class OncallConfig(_Section):
                         )
                     if kind == "user" and ref not in self.people:
                         raise ValueError(f"policies.{name}: no person {ref!r} in oncall.people")
+        if self.ic_schedule is not None and self.ic_schedule not in self.schedules:
+            raise ValueError(
+                f"ic_schedule: no schedule {self.ic_schedule!r} (known: {sorted(self.schedules)})"
+            )
         for level, policy_name in self.severity_policies.items():
             if policy_name not in self.policies:
                 raise ValueError(f"severity_policies.{level}: no policy {policy_name!r}")
