@@ -20,6 +20,7 @@ from chatops.events import DomainEvent
 from chatops.models.chat import User
 from chatops.permissions import RoleHolders
 from chatops.scheduler import TimerHandler
+from chatops_plugins.incident import store as incidents
 from chatops_plugins.oncall import calendars, commanders, handoff, ical, load_sql, paging, people
 from chatops_plugins.oncall.commands import COMMANDS, RESPONDER
 from chatops_plugins.oncall.config import OncallConfig
@@ -125,31 +126,47 @@ async def chatops_event_committed(app: App, event: DomainEvent) -> None:
 @hookimpl
 async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
     """A declaration pages by its severity's policy, if the declarer may page from that room;
-    and the Incident Commander on duty, for the severities that need one at once."""
-    if event.kind != "incident_declared" or event.data().get("paged"):
-        return  # not a declaration, or one that came with its own page (an alert's)
-    await commanders.page_on_declare(tx, event)
+    and the Incident Commander on duty, for the severities that need one at once.  Raising the
+    severity to one whose policy has not paged for this incident yet pages by it then."""
+    if event.kind == "incident_declared" and not event.data().get("paged"):  # an alert's came with its page
+        await commanders.page_on_declare(tx, event)
+        data = event.data()
+        await _page_by_severity(
+            tx, event, int(data["severity"]), str(data["title"]), data.get("origin_room_id")
+        )
+    elif event.kind == "severity_changed":
+        data = event.data()
+        if int(data["to_severity"]) >= int(data["from_severity"]):
+            return  # lowering (or keeping) the severity never takes anything back, nor adds anything
+        incident = await incidents.get(tx, int(data["incident_id"]))
+        if incident is not None and incident.is_open:
+            severity = int(data["to_severity"])
+            await _page_by_severity(tx, event, severity, incident.title, incident.origin_room_id)
+
+
+async def _page_by_severity(tx: Tx, event: DomainEvent, severity: int, title: str, room: str | None) -> None:
     app = tx.app
     assert app is not None
     config: OncallConfig = app.section("oncall")
-    data = event.data()
-    name = config.severity_policies.get(int(data["severity"]))
+    name = config.severity_policies.get(severity)
     if name is None:
         return
-    room = data.get("origin_room_id")
     if config.page_from_rooms and room not in config.page_from_rooms:
         return
     if await people.person_of(app, tx, event.actor) is None:
         return  # only people the on-call config knows can wake someone
+    incident_id = int(event.data()["incident_id"])
+    if await paging.paged_for(tx, incident_id, f"policy:{name}"):
+        return  # this policy already paged for the incident (declared at a severity that used it)
     policy = config.policy(name)
     assert policy is not None  # severity_policies name only known policies (checked at start)
     await paging.start(
         tx,
         target=f"policy:{name}",
         policy=policy,
-        message=str(data["title"]),
-        severity=int(data["severity"]),
-        incident_id=int(data["incident_id"]),
+        message=title,
+        severity=severity,
+        incident_id=incident_id,
         room_id=room,
         actor=event.actor,
     )

@@ -136,6 +136,12 @@ async def latest_open_for(conn: Any, person: str) -> Page | None:
     return None if row is None else _page(row)
 
 
+async def paged_for(conn: Any, incident_id: int, target: str) -> bool:
+    """Whether ``target`` has been paged for the incident already (in any state)."""
+    query = select(pages.c.id).where(pages.c.incident_id == incident_id, pages.c.target == target)
+    return (await conn.execute(query.limit(1))).first() is not None
+
+
 async def reached(conn: Any, page_id: int) -> set[str]:
     rows = await conn.execute(select(notified.c.person).where(notified.c.page_id == page_id))
     return {r.person for r in rows}
