@@ -15,7 +15,8 @@ survivor's).  The rules are pure (``relations``); the rows and events are in
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from chatops import Arg, CommandContext, CommandGroup, Permission, UserError, hookimpl
 from chatops.storage.db import Tx
@@ -66,24 +67,7 @@ async def _tell(ctx: CommandContext, inc: Incident, text: str) -> None:
     permission=LINK,
 )
 async def link(ctx: CommandContext, other: int, id: int | None) -> None:
-    inc = await lookup.find(ctx)
-    now = ctx.now
-
-    async def write(tx: Tx) -> Incident:
-        current = await store.get(tx, inc.id)
-        assert current is not None
-        found = await _other(ctx, tx, other)
-        try:
-            relations.check_link(current, found, await links.relations(tx, current.id))
-        except Refused as refused:
-            raise UserError(str(refused)) from None
-        await links.link(tx, current.id, found.id, now, ctx.sender.id)
-        return found
-
-    found = await ctx.app.db.write(write)
-    await _refresh(ctx.app, inc, found)
-    await announce(ctx, inc, f"{inc.ref} is now related to {found.ref}.")
-    await _tell(ctx, found, f"{found.ref} is now related to {inc.ref}.")
+    await _relate(ctx, other, relations.check_link, links.link, "is now related to")
 
 
 @group.command(
@@ -95,6 +79,17 @@ async def link(ctx: CommandContext, other: int, id: int | None) -> None:
     permission=LINK,
 )
 async def unlink(ctx: CommandContext, other: int, id: int | None) -> None:
+    await _relate(ctx, other, relations.check_unlink, links.unlink, "is no longer related to")
+
+
+async def _relate(
+    ctx: CommandContext,
+    other: int,
+    check: Callable[[Incident, Incident, Any], None],
+    change: Callable[..., Awaitable[Any]],
+    said: str,
+) -> None:
+    """Link or unlink this incident and ``other``: checked, stored in both, told in both rooms."""
     inc = await lookup.find(ctx)
     now = ctx.now
 
@@ -103,16 +98,16 @@ async def unlink(ctx: CommandContext, other: int, id: int | None) -> None:
         assert current is not None
         found = await _other(ctx, tx, other)
         try:
-            relations.check_unlink(current, found, await links.relations(tx, current.id))
+            check(current, found, await links.relations(tx, current.id))
         except Refused as refused:
             raise UserError(str(refused)) from None
-        await links.unlink(tx, current.id, found.id, now, ctx.sender.id)
+        await change(tx, current.id, found.id, now, ctx.sender.id)
         return found
 
     found = await ctx.app.db.write(write)
     await _refresh(ctx.app, inc, found)
-    await announce(ctx, inc, f"{inc.ref} is no longer related to {found.ref}.")
-    await _tell(ctx, found, f"{found.ref} is no longer related to {inc.ref}.")
+    await announce(ctx, inc, f"{inc.ref} {said} {found.ref}.")
+    await _tell(ctx, found, f"{found.ref} {said} {inc.ref}.")
 
 
 async def _require_merge_on(ctx: CommandContext, duplicate: Incident, survivor: Incident) -> None:
