@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from chatops.models.chat import Message, MessageRef, Room, User
+from chatops.models.chat import Message, MessageRef, Room, User, thread_address
 from chatops.models.content import Content
 
 if TYPE_CHECKING:
@@ -43,6 +43,12 @@ class CommandContext:
     @property
     def room(self) -> Room:
         return self.message.room
+
+    @property
+    def place(self) -> str:
+        """Where the command was typed: the room's id, or the thread's address inside a thread."""
+        thread = self.message.thread
+        return thread_address(thread) if thread else self.message.room.id
 
     @property
     def now(self) -> datetime:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from sqlalchemy import insert, select, update
 
-from chatops.models.chat import MessageRef, ThreadRef, User, transport_of
+from chatops.models.chat import MessageRef, ThreadRef, User, split_address, transport_of
 from chatops.models.content import Content, as_content, from_json, to_json
 from chatops.storage.tables import outbox
 
@@ -64,12 +64,16 @@ class Outbound:
     ) -> MessageRef | None:
         """Send now, in order with the room's other messages.  Failures are logged, not raised.
 
+        ``room_id`` may be a thread address (``thread_address``): the message goes in that thread.
+
         When the platform cannot be reached (no answer within the bound, a
         refused connection, or the caller cancelled mid-send), the message
         becomes an outbox row, with the idempotency key of the attempt, and
         goes out in order once the platform is back; the room's later messages
         queue behind it.  A message the platform refuses is not retried.
         """
+        room_id, in_thread = split_address(room_id)
+        thread = thread or in_thread
         transport = self.app.transports.get(transport_of(room_id))
         if transport is None:
             log.error("no transport for room %s", room_id)
@@ -122,9 +126,11 @@ class Outbound:
         are coalesced: the latest content is sent once and every caller returns.
         Where the transport cannot edit, nothing happens.
         """
-        transport = self.app.transports.get(transport_of(ref.room_id))
+        room_id, _ = split_address(ref.room_id)
+        ref = MessageRef(room_id=room_id, id=ref.id)
+        transport = self.app.transports.get(transport_of(room_id))
         if transport is None:
-            log.error("no transport for room %s", ref.room_id)
+            log.error("no transport for room %s", room_id)
             return
         if not transport.capabilities.edits:
             return  # the platform keeps messages as sent; callers post news that matters anew
@@ -163,7 +169,10 @@ class Outbound:
         With ``to_user`` it goes to that person's direct room (``room_id`` is then
         their user id, which keeps their messages in order).  ``tag`` finds the
         sent messages again (``sent_with_tag``), e.g. to edit a page once acknowledged.
+        ``room_id`` may be a thread address (``thread_address``).
         """
+        room_id, in_thread = split_address(room_id)
+        thread = thread or in_thread
         await tx.execute(
             insert(outbox).values(
                 room_id=room_id,

@@ -50,6 +50,30 @@ class ThreadRef(_Frozen):
     id: str
 
 
+THREAD_MARK = "#thread="
+
+
+def thread_address(thread: ThreadRef) -> str:
+    """A thread as one string, usable wherever a room id is kept.
+
+    A small incident may be worked in a thread of the channel it was declared
+    in; storing the thread as its "room" lets every plugin that posts to an
+    incident's room reach the thread without knowing about threads.
+    ``Outbound`` splits the address again before a transport sees it.
+    """
+    return f"{thread.room_id}{THREAD_MARK}{thread.id}"
+
+
+def split_address(address: str) -> tuple[str, ThreadRef | None]:
+    """A room id or a thread address -> the room id and the thread (None for a room)."""
+    room_id, mark, thread_id = address.partition(THREAD_MARK)
+    return room_id, ThreadRef(room_id=room_id, id=thread_id) if mark else None
+
+
+def is_thread_address(address: str) -> bool:
+    return THREAD_MARK in address
+
+
 class MessageRef(_Frozen):
     """A message already posted, for editing, pinning or replying in its thread."""
 

@@ -62,13 +62,21 @@ class FakeTransport(Transport):
         return self.rooms[room_id]
 
     def message(
-        self, text: str, user: str = "you", room: str = "lobby", event_id: str | None = None
+        self,
+        text: str,
+        user: str = "you",
+        room: str = "lobby",
+        event_id: str | None = None,
+        thread: str | None = None,
     ) -> Message:
+        """A message as a person writes it; ``thread`` is the id of the thread's root message."""
+        where = self.room(room)
         return Message(
             event_id=event_id or f"evt-{self._session}-{next(self._ids)}",
-            room=self.room(room),
+            room=where,
             sender=self.user(user),
             text=text,
+            thread=ThreadRef(room_id=where.id, id=thread) if thread else None,
         )
 
     async def send(

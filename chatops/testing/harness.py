@@ -56,11 +56,18 @@ class Harness:
         return cls(app, transport, clock, options)
 
     async def say(
-        self, text: str, *, user: str = "you", room: str = "lobby", event_id: str | None = None
+        self,
+        text: str,
+        *,
+        user: str = "you",
+        room: str = "lobby",
+        event_id: str | None = None,
+        thread: str | None = None,
     ) -> list[Sent]:
-        """Deliver a message as ``user`` in ``room``; return what the bot sent meanwhile."""
+        """Deliver a message as ``user`` in ``room`` (in ``thread``, a root message's id);
+        return what the bot sent meanwhile."""
         mark = len(self.transport.sent)
-        await self.app.dispatcher.handle(self.transport.message(text, user, room, event_id))
+        await self.app.dispatcher.handle(self.transport.message(text, user, room, event_id, thread))
         await self.app.background.wait()
         return self.transport.sent[mark:]
 
@@ -69,7 +76,7 @@ class Harness:
         room = kwargs.get("room", "lobby")
         sent = await self.say(text, **kwargs)
         for message in sent:
-            if message.room == room:
+            if message.room == room and (message.thread.id if message.thread else None) == kwargs.get("thread"):
                 return message.text
         raise AssertionError(f"no reply in {room!r} to {text!r}; sent: {sent!r}")
 

@@ -23,8 +23,8 @@ from chatops.app import App
 from chatops.events import DomainEvent
 from chatops.models.chat import transport_of
 from chatops.storage.db import Tx
-from chatops_plugins.incident import store
-from chatops_plugins.incident.domain import Incident
+from chatops_plugins.incident import lookup, rooms, store
+from chatops_plugins.incident.domain import Incident, Place
 from chatops_plugins.incident.events import IncidentEvent
 
 log = logging.getLogger("chatops.conference")
@@ -64,7 +64,8 @@ def chatops_config_models() -> dict[str, type[BaseModel]]:
 def chatops_conference_link(app: App, incident: Any) -> str:
     """The built-in provider: the URL template, with a secret part nobody can guess."""
     template: str = app.section("conference").url_template
-    values = {"{number}": str(incident.id), "{slug}": incident.room_name, "{secret}": secrets.token_hex(6)}
+    slug = rooms.room_name_for(app, incident)
+    values = {"{number}": str(incident.id), "{slug}": slug, "{secret}": secrets.token_hex(6)}
     for place, value in values.items():
         template = template.replace(place, value)
     return template
@@ -80,6 +81,8 @@ async def chatops_event_committed(app: App, event: DomainEvent) -> None:
     wanted: list[int] = app.section("conference").severities
     if incident is None or opened or not incident.room_id or incident.severity not in wanted:
         return
+    if rooms.place_of(incident).weight < lookup.scale_of(app).process(incident.severity).place.weight:
+        return  # raised to a severity with a room: the link goes there, once it is made
     url = await app.hooks.call_first("chatops_conference_link", app=app, incident=incident)
     if not url:
         return
@@ -87,7 +90,8 @@ async def chatops_event_committed(app: App, event: DomainEvent) -> None:
         return  # another observer got there first
     ref = await app.outbound.send(incident.room_id, f"📞 Bridge for {incident.ref}: {url}")
     transport = app.transports.get(transport_of(incident.room_id))
-    if ref is not None and transport is not None and transport.capabilities.pins:
+    in_room = rooms.place_of(incident) is Place.ROOM  # a pin in a thread would pin it channel-wide
+    if ref is not None and transport is not None and transport.capabilities.pins and in_room:
         try:
             await transport.pin(ref)
         except Exception:

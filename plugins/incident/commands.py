@@ -130,11 +130,7 @@ async def declare(
     lines = [f'{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
     roles_line = await ctx.app.hooks.call("chatops_incident_status_lines", app=ctx.app, incident=inc)
     lines.extend(line for part in roles_line for line in part)
-    lines.append(
-        f"Room: {inc.room_name}"
-        if inc.room_id
-        else "Room: not created (see the log); use --id " + str(inc.id)
-    )
+    lines.append(rooms.place_line(ctx.app, inc))
     due = next_update_due(inc, scale)
     hint = f"Assign roles: !incident role tech-lead @name --id {inc.id}"
     if due is not None:
@@ -335,7 +331,7 @@ async def post_update(ctx: CommandContext, text: str, id: int | None) -> None:
     tail = f" Next update due {local_time(due, ctx.tz, now)}." if due else ""
     tip = "" if _looks_impact_first(text) else f"\nTip: lead with impact — {UPDATE_SHAPE}."
     await ctx.reply(f"Update posted to {changed.ref}.{tail}{tip}")
-    await api.show_update(ctx.app, changed, text, f"@{sender.name}", ctx.room.id)
+    await api.show_update(ctx.app, changed, text, f"@{sender.name}", ctx.place)
 
 
 async def _record_text(ctx: CommandContext, event_type: type[IncidentEvent], text: str) -> int:

@@ -33,6 +33,44 @@ class Refused(Exception):
     """A state change the rules do not allow now; the message says what to do."""
 
 
+class Place(StrEnum):
+    """Where an incident is worked: its own room, a thread where it was declared, or only the record."""
+
+    ROOM = "room"
+    THREAD = "thread"
+    NONE = "none"
+
+    @property
+    def weight(self) -> int:
+        return _PLACE_WEIGHT[self]
+
+
+_PLACE_WEIGHT = {Place.NONE: 0, Place.THREAD: 1, Place.ROOM: 2}
+
+
+class Postmortem(StrEnum):
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+    NONE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Process:
+    """How much process a severity carries, so a small incident stays small.
+
+    Who is paged is the on-call plugin's ``severity_policies``; the update
+    cadence is the level's ``update_every``.  These are the rest.
+    """
+
+    place: Place = Place.ROOM
+    stakeholders: bool = True
+    status_page: bool = True
+    postmortem: Postmortem = Postmortem.REQUIRED
+
+
+FULL_PROCESS = Process()
+
+
 @dataclass(frozen=True, slots=True)
 class SeverityLevel:
     number: int
@@ -41,6 +79,7 @@ class SeverityLevel:
     aliases: tuple[str, ...] = ()
     update_every: timedelta | None = None
     monitoring: timedelta = timedelta(minutes=10)
+    process: Process = FULL_PROCESS
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +96,9 @@ class SeverityScale:
 
     def label(self, number: int) -> str:
         return self.level(number).name
+
+    def process(self, number: int) -> Process:
+        return self.level(number).process
 
     def range_hint(self) -> str:
         numbers = sorted(level.number for level in self.levels)
@@ -104,6 +146,7 @@ def default_scale() -> SeverityScale:
                 ("P2",),
                 None,
                 timedelta(minutes=10),
+                Process(Place.THREAD, stakeholders=False, status_page=False, postmortem=Postmortem.OPTIONAL),
             ),
             SeverityLevel(
                 4,
@@ -112,6 +155,7 @@ def default_scale() -> SeverityScale:
                 ("P3",),
                 None,
                 timedelta(minutes=10),
+                Process(Place.NONE, stakeholders=False, status_page=False, postmortem=Postmortem.NONE),
             ),
         ),
         default=3,
@@ -230,4 +274,22 @@ def reopen(incident: Incident, now: datetime) -> Incident:
         )
     return replace(
         incident, status=Status.INVESTIGATING, identified_at=None, mitigated_at=None, resolved_at=None
+    )
+
+
+def heaviest(processes: list[Process]) -> Process:
+    """The most process any of ``processes`` asks for (each part on its own).
+
+    An incident carries the heaviest process of every severity it has had:
+    stakeholders who heard of a Sev1 hear how it ends after it is lowered,
+    and a postmortem once required stays required.
+    """
+    if not processes:
+        return FULL_PROCESS
+    order = [Postmortem.NONE, Postmortem.OPTIONAL, Postmortem.REQUIRED]
+    return Process(
+        place=max((p.place for p in processes), key=lambda place: place.weight),
+        stakeholders=any(p.stakeholders for p in processes),
+        status_page=any(p.status_page for p in processes),
+        postmortem=max((p.postmortem for p in processes), key=order.index),
     )

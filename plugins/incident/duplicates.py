@@ -22,7 +22,7 @@ from chatops import Arg, CommandContext, CommandGroup, Permission, UserError, ho
 from chatops.storage.db import Tx
 from chatops_plugins.incident import api, links, lookup, relations, rooms, store
 from chatops_plugins.incident.commands import ID
-from chatops_plugins.incident.domain import Incident, Refused
+from chatops_plugins.incident.domain import Incident, Place, Refused
 from chatops_plugins.incident.events import StatusChanged
 from chatops_plugins.incident.rooms import announce
 
@@ -54,7 +54,7 @@ async def _refresh(app: App, *incidents: Incident) -> None:
 
 async def _tell(ctx: CommandContext, inc: Incident, text: str) -> None:
     """Tell an incident's room (unless the command was typed there)."""
-    if inc.room_id and inc.room_id != ctx.room.id:
+    if inc.room_id and inc.room_id != ctx.place:
         await ctx.app.outbound.send(inc.room_id, f"{text} (by @{ctx.sender.name})")
 
 
@@ -195,12 +195,13 @@ async def merge(ctx: CommandContext, other: int, id: int | None) -> None:
 async def _point_topic(app: App, duplicate: Incident, survivor: Incident) -> None:
     """The duplicate's room topic says where the work goes on (cosmetic: a failure is only logged)."""
     transport = rooms.transport_for(app, duplicate)
-    if transport is None or duplicate.room_id is None or not transport.capabilities.topics:
+    room = duplicate.room_id if rooms.place_of(duplicate) is Place.ROOM else None  # threads have no topic
+    if room is None or transport is None or not transport.capabilities.topics:
         return
     pointer = survivor.room_name or survivor.ref
     text = f"{duplicate.ref} · resolved · duplicate of {survivor.ref} → {pointer} · {duplicate.title}"
     try:
-        await transport.set_topic(duplicate.room_id, text)
+        await transport.set_topic(room, text)
     except Exception:
         rooms.log.exception("incident room: topic failed")
 

@@ -86,6 +86,9 @@ class ServiceAdded(IncidentEvent):
 
 
 class RoomCreated(IncidentEvent):
+    """The incident got its place: a room, or a thread (``thread``) in the channel it was declared in."""
+
     kind = "room_created"
     room_id: str
     room_name: str
+    thread: bool = False

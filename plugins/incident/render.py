@@ -63,7 +63,7 @@ async def status_text(app: App, incident: Incident, scale: SeverityScale) -> str
         if incident.tags:
             parts.append("Tags: " + ", ".join(incident.tags))
         lines.append(" · ".join(parts))
-    if incident.room_name:
+    if incident.room_id and incident.room_name:
         lines.append(f"Room: {incident.room_name}")
     return "\n".join(lines)
 

@@ -381,7 +381,7 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
     from chatops_plugins.incident import store as incidents
 
     async def write(tx: Tx) -> paging.Page:
-        incident = await incidents.by_room(tx, ctx.room.id)
+        incident = await incidents.by_room(tx, ctx.place)
         return await paging.start(
             tx,
             target=route,
@@ -389,7 +389,7 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
             message=message,
             severity=sev if sev is not None else (incident.severity if incident else None),
             incident_id=incident.id if incident else None,
-            room_id=ctx.room.id,
+            room_id=ctx.place,
             actor=ctx.sender.id,
         )
 

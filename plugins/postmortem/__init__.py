@@ -20,9 +20,10 @@ from sqlalchemy import select
 
 from chatops import hookimpl
 from chatops.clock import parse_duration
+from chatops.events import DomainEvent
 from chatops.models.chat import User
 from chatops.scheduler import Timer, TimerHandler
-from chatops_plugins.postmortem import export, report, store
+from chatops_plugins.postmortem import expected, export, report, store
 from chatops_plugins.postmortem.commands import COMMANDS, REMIND, remind_at
 from chatops_plugins.postmortem.config import PostmortemConfig
 from chatops_plugins.postmortem.publish import chatops_postmortem_publish
@@ -61,7 +62,13 @@ def chatops_delivery_kinds(app: Any) -> dict[str, Any]:
 
 @hookimpl
 def chatops_timer_handlers() -> dict[str, TimerHandler]:
-    return {REMIND: remind}
+    return {REMIND: remind, expected.DUE: expected.remind}
+
+
+@hookimpl
+async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
+    if event.kind == "status_changed" and event.stream.startswith("incident:"):
+        await expected.on_status_changed(tx, event)
 
 
 async def remind(tx: Tx, timer: Timer) -> None:

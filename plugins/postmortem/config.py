@@ -20,6 +20,9 @@ class PostmortemConfig(BaseModel):
     max_open_actions: int = Field(3, ge=1, le=20, description="Open action items per incident")
     remind_every: str = Field("7d", description="How often an overdue action item reminds its owner")
     remind_at: str = Field("09:00", description="The time of day reminders go out (in the app's timezone)")
+    due_within: str = Field(
+        "5d", description="A required postmortem is due this long after the incident is resolved"
+    )
 
     @field_validator("formats")
     @classmethod
@@ -27,6 +30,13 @@ class PostmortemConfig(BaseModel):
         unknown = sorted(set(value) - {"markdown", "html"})
         if unknown:
             raise ValueError(f"unknown format(s) {unknown}: use markdown and/or html")
+        return value
+
+    @field_validator("due_within")
+    @classmethod
+    def _due(cls, value: str) -> str:
+        if parse_duration(value) < timedelta(days=1):
+            raise ValueError("due_within: at least 1d (e.g. 5d)")
         return value
 
     @field_validator("remind_every")

@@ -19,7 +19,7 @@ from chatops.permissions import RoleHolders
 from chatops.storage.db import Tx
 from chatops_plugins.incident import lookup, rooms, store
 from chatops_plugins.incident.commands import ID
-from chatops_plugins.incident.domain import Incident
+from chatops_plugins.incident.domain import Incident, Place
 from chatops_plugins.incident.events import RoleAssigned
 from chatops_plugins.incident.rooms import announce
 
@@ -175,8 +175,8 @@ async def _bring_into_room(
 ) -> None:
     """The new holder joins the incident room; the Incident Commander moderates it."""
     transport = rooms.transport_for(ctx.app, inc)
-    if transport is None or inc.room_id is None:
-        return
+    if transport is None or inc.room_id is None or rooms.place_of(inc) is not Place.ROOM:
+        return  # a thread is in a channel people already share
     try:
         if user is not None:
             await transport.invite(inc.room_id, user)

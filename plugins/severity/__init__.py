@@ -24,7 +24,15 @@ from chatops.storage.db import Tx
 from chatops.timefmt import local_time
 from chatops_plugins.incident import lookup, rooms, store
 from chatops_plugins.incident.commands import ID
-from chatops_plugins.incident.domain import SeverityLevel, SeverityScale, default_scale, next_update_due
+from chatops_plugins.incident.domain import (
+    Place,
+    Postmortem,
+    Process,
+    SeverityLevel,
+    SeverityScale,
+    default_scale,
+    next_update_due,
+)
 from chatops_plugins.incident.events import IncidentEvent, SeverityChanged, stream_of
 from chatops_plugins.incident.render import UPDATE_SHAPE
 from chatops_plugins.incident.rooms import announce
@@ -45,6 +53,12 @@ class LevelConfig(BaseModel):
     aliases: list[str] = []
     update_every: str | None = Field(None, description="update cadence, e.g. 15m; null for none")
     monitoring: str = Field("10m", description="how long a mitigated incident is watched before resolve")
+    place: Place = Field(
+        Place.ROOM, description="room: its own room; thread: a thread where declared; none: the record only"
+    )
+    stakeholders: bool = Field(True, description="the stakeholder room hears of it")
+    status_page: bool = Field(True, description="status-page drafts and reminders are offered")
+    postmortem: Postmortem = Field(Postmortem.REQUIRED, description="required, optional or none")
 
     @field_validator("update_every")
     @classmethod
@@ -69,6 +83,10 @@ def _level_config(level: SeverityLevel) -> LevelConfig:
         aliases=list(level.aliases),
         update_every=_minutes(level.update_every) if level.update_every else None,
         monitoring=_minutes(level.monitoring),
+        place=level.process.place,
+        stakeholders=level.process.stakeholders,
+        status_page=level.process.status_page,
+        postmortem=level.process.postmortem,
     )
 
 
@@ -105,6 +123,7 @@ class SeverityConfig(BaseModel):
                     aliases=tuple(lv.aliases),
                     update_every=parse_duration(lv.update_every) if lv.update_every else None,
                     monitoring=parse_duration(lv.monitoring),
+                    process=Process(lv.place, lv.stakeholders, lv.status_page, lv.postmortem),
                 )
                 for lv in sorted(self.levels, key=lambda lv: lv.level)
             ),
@@ -150,6 +169,7 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
         return replace(current, severity=level), current.severity
 
     changed, before = await ctx.app.db.write(write)
+    changed = await rooms.upgrade(ctx, changed)
     await rooms.refresh(ctx.app, changed.id)
     every = scale.level(level).update_every
     due = next_update_due(changed, scale)

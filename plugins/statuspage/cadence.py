@@ -4,7 +4,9 @@ A stakeholder room (config) gets a short, impact-first summary when an
 incident is declared, changes severity, is mitigated and is resolved.  The
 Comms Lead (else the IC) is reminded in the incident room when the status
 page has not been updated for the severity's cadence (``update_every``).
-Private incidents are left out of both.
+Private incidents are left out of both, and so is an incident whose
+severity's process (``severity.levels[].stakeholders`` / ``status_page``)
+never asked for them: a Sev3 bothers nobody outside its thread.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from chatops.scheduler import Timer
 from chatops_plugins.incident import lookup
 from chatops_plugins.incident import store as incidents
 from chatops_plugins.incident.domain import Incident
+from chatops_plugins.incident.process import process_of
 from chatops_plugins.statuspage import store
 from chatops_plugins.statuspage.config import StatuspageConfig
 
@@ -70,8 +73,9 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
     incident = await incidents.get(tx, int(number))
     if incident is None or incident.private:
         return
+    process = await process_of(app, tx, incident)
     room = settings(app).stakeholder_room
-    if room and event.kind in SUMMARISED:
+    if room and event.kind in SUMMARISED and process.stakeholders:
         line = summary(event, incident, lookup.scale_of(app).label(incident.severity))
         if line:
             await tx.send(room, line)
@@ -88,7 +92,7 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
     if not incident.is_open:
         await app.scheduler.cancel(tx, _key(incident.id))
         return
-    cadence = every(app, incident.severity)
+    cadence = every(app, incident.severity) if process.status_page else None
     if cadence is None:
         await app.scheduler.cancel(tx, _key(incident.id))
         return
@@ -109,7 +113,7 @@ async def remind(tx: Tx, timer: Timer) -> None:
     if incident is None or not incident.is_open or not incident.room_id:
         return
     cadence = every(app, incident.severity)
-    if cadence is None:
+    if cadence is None or not (await process_of(app, tx, incident)).status_page:
         return
     roles = await incidents.roles(tx, incident.id)
     who = roles.get("comms-lead") or roles.get("ic")

@@ -54,7 +54,7 @@ def describe(event: DomainEvent, scale: SeverityScale) -> str:
     if kind == "service_added":
         return f"service {data['service']}"
     if kind == "room_created":
-        return f"room {data['room_name']} opened"
+        return f"{data['room_name']} opened" if data.get("thread") else f"room {data['room_name']} opened"
     if kind == "incident_linked":
         return f"related to INC-{data['other_id']}"
     if kind == "incident_unlinked":

@@ -92,11 +92,11 @@ async def test_without_an_ic_the_declarer_can_appoint_one(chat: Harness) -> None
 
 async def test_an_incident_outlives_the_removal_of_its_severity_level(chat_factory: Any) -> None:
     first: Harness = await chat_factory()
-    await first.say("!incident declare x --sev 4", user="alice")
+    await first.say("!incident declare x --sev 2", user="alice")
     await first.close()
-    levels = [{"level": n, "name": f"Sev{n}", "monitoring": "10m"} for n in (1, 2, 3)]
+    levels = [{"level": n, "name": f"Sev{n}", "monitoring": "10m"} for n in (1, 3, 4)]
     second: Harness = await chat_factory(config={"severity": {"levels": levels}})
-    assert (await second.reply("!incident status", room="inc-1-x")).startswith("INC-1 · Sev4 · investigating")
+    assert (await second.reply("!incident status", room="inc-1-x")).startswith("INC-1 · Sev2 · investigating")
     assert (await second.reply("!incident mitigated", user="alice", room="inc-1-x")).startswith(
         "INC-1 is mitigated"
     )
