@@ -73,10 +73,10 @@ class Harness:
 
     async def reply(self, text: str, **kwargs: Any) -> str:
         """The text of the first message sent in answer (in the room spoken in)."""
-        room = kwargs.get("room", "lobby")
+        room, thread = kwargs.get("room", "lobby"), kwargs.get("thread")
         sent = await self.say(text, **kwargs)
         for message in sent:
-            if message.room == room and (message.thread.id if message.thread else None) == kwargs.get("thread"):
+            if message.room == room and (message.thread.id if message.thread else None) == thread:
                 return message.text
         raise AssertionError(f"no reply in {room!r} to {text!r}; sent: {sent!r}")
 

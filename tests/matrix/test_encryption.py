@@ -119,7 +119,7 @@ async def test_after_a_restart_nothing_is_replayed_and_what_was_said_meanwhile_i
     bot = secret_bot
     alice = await people.person("alice", tmp_path / "alice-store")
     lobby = await encrypted_lobby(alice, bot)
-    await alice.reply_to(lobby, "!incident declare Disk full --sev 3", bot.user_id)
+    await alice.reply_to(lobby, "!incident declare Disk full --sev 2", bot.user_id)
     await bot.stop()
     await alice.say(lobby, "!incident list")  # encrypted while the bot is down
     await bot.start()

@@ -32,18 +32,18 @@ async def test_a_restart_replays_nothing_and_answers_what_was_said_meanwhile(
 ) -> None:
     alice = await people.person("alice")
     lobby = await lobby_with_bot(alice, bot)
-    await alice.reply_to(lobby, "!incident declare Disk full --sev 3", bot.user_id)
+    await alice.reply_to(lobby, "!incident declare Disk full --sev 2", bot.user_id)
     assert bot.app is not None
     device = bot.app.transports["matrix"].client.device_id  # type: ignore[attr-defined]
 
     await bot.stop()
     await alice.say(lobby, "!incident status --id 1")  # said while the bot is down
     app = await bot.start()
-    await alice.wait_for(lambda: count(alice, lobby, bot, r"^INC-1 · Sev3 · investigating") == 1)
+    await alice.wait_for(lambda: count(alice, lobby, bot, r"^INC-1 · Sev2 · investigating") == 1)
     assert await alice.reply_to(lobby, "!incident list", bot.user_id) != ""
 
     assert count(alice, lobby, bot, r"^INC-1 declared") == 1  # nothing replayed
-    assert count(alice, lobby, bot, r"^INC-1 · Sev3 · investigating") == 1  # answered once
+    assert count(alice, lobby, bot, r"^INC-1 · Sev2 · investigating") == 1  # answered once
     assert count(alice, lobby, bot, r"^INC-2") == 0
     assert app.transports["matrix"].client.device_id == device  # type: ignore[attr-defined]
 

@@ -84,7 +84,11 @@ async def test_the_whole_lifecycle_is_stored_with_time_and_actor(chat: Harness) 
     )
     assert "resolvable from 14:40 UTC" in early and '!incident resolve --force "<reason>"' in early
     await chat.advance("30m")
-    assert await say("!incident resolve") == "INC-1 is resolved. Thank you all."
+    resolved = [m.text for m in await chat.say("!incident resolve", user="alice", room=ROOM)]
+    assert resolved == [  # the room hears the postmortem a Sev2 needs, with the answer
+        "📝 INC-1 needs a postmortem (Sev2): start it with !postmortem start --id 1; due by 2026-03-07.",
+        "INC-1 is resolved. Thank you all.",
+    ]
 
     timeline = await say("!incident timeline")
     lines = timeline.splitlines()
@@ -106,10 +110,8 @@ async def test_a_regression_reopens(chat: Harness) -> None:
 
 async def test_forced_resolve_records_the_reason(chat: Harness) -> None:
     await declare(chat)
-    reply = await chat.reply(
-        '!incident resolve --force "false alarm: synthetic check"', user="alice", room=ROOM
-    )
-    assert reply == "INC-1 is resolved (forced: false alarm: synthetic check). Thank you all."
+    said = await chat.say('!incident resolve --force "false alarm: synthetic check"', user="alice", room=ROOM)
+    assert said[-1].text == "INC-1 is resolved (forced: false alarm: synthetic check). Thank you all."
     timeline = await chat.reply("!incident timeline", room=ROOM)
     assert "investigating → resolved (forced: false alarm: synthetic check)" in timeline
 

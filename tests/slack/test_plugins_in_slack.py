@@ -38,7 +38,7 @@ async def test_the_runbooks_plugin_answers_its_own_slash_command(
 
     await slack.push(
         "slash_commands",
-        slack.slash_command("/incident", 'declare "Checkout down" --service checkout-api', ALICE),
+        slack.slash_command("/incident", 'declare "Checkout down" --sev 2 --service checkout-api', ALICE),
     )
     room = await slack.wait_for(lambda: slack.channel_named("inc-1-checkout-down"))
     await slack.wait_for(lambda: any(t.startswith("Runbooks:") for t in room.texts()))

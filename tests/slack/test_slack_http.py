@@ -22,7 +22,7 @@ async def test_a_signed_slash_command_is_acknowledged_at_once_and_answered(
     started = time.monotonic()
     status, body = await slack.post_signed(
         f"{http_bot.url}/commands",
-        slack.slash_command("/incident", 'declare "DB down"', ALICE),
+        slack.slash_command("/incident", 'declare "DB down" --sev 2', ALICE),
         SIGNING_SECRET,
         form=True,
     )
@@ -34,7 +34,7 @@ async def test_a_signed_slash_command_is_acknowledged_at_once_and_answered(
 async def test_tampered_and_stale_requests_are_refused_and_not_processed(
     slack: FakeSlack, http_bot: SlackBot
 ) -> None:
-    command = slack.slash_command("/incident", 'declare "DB down"', ALICE)
+    command = slack.slash_command("/incident", 'declare "DB down" --sev 2', ALICE)
     tampered = await slack.post_signed(
         f"{http_bot.url}/commands", command, SIGNING_SECRET, form=True, tamper=True
     )
@@ -45,14 +45,14 @@ async def test_tampered_and_stale_requests_are_refused_and_not_processed(
         f"{http_bot.url}/commands", command, SIGNING_SECRET, form=True, timestamp=int(time.time()) - 6 * 60
     )
     assert stale[0] == 401 and "5-minute" in stale[1]
-    event = slack.message_event('!incident declare "DB down"', ALICE)
+    event = slack.message_event('!incident declare "DB down" --sev 2', ALICE)
     assert (await slack.post_signed(f"{http_bot.url}/events", event, "nope"))[0] == 401
     await http_bot.idle()
     assert not slack.called("conversations.create") and not bot_messages(slack)
 
 
 async def test_a_redelivered_event_is_processed_once(slack: FakeSlack, http_bot: SlackBot) -> None:
-    event = slack.message_event('!incident declare "DB down"', ALICE)
+    event = slack.message_event('!incident declare "DB down" --sev 2', ALICE)
     for retry in (0, 1, 2):  # Slack retries when it thinks the first delivery failed
         status, _ = await slack.post_signed(f"{http_bot.url}/events", event, SIGNING_SECRET, retry_num=retry)
         assert status == 200
@@ -82,7 +82,7 @@ async def test_malformed_bodies_get_400(slack: FakeSlack, http_bot: SlackBot) ->
 async def test_a_button_over_http_runs_its_command(slack: FakeSlack, http_bot: SlackBot) -> None:
     await slack.post_signed(
         f"{http_bot.url}/commands",
-        slack.slash_command("/incident", 'declare "DB down"', ALICE),
+        slack.slash_command("/incident", 'declare "DB down" --sev 2', ALICE),
         SIGNING_SECRET,
         form=True,
     )
@@ -105,7 +105,7 @@ async def test_tokens_and_the_signing_secret_never_reach_the_logs(
         (tmp_path / mode).mkdir()
         await runner.start()
         try:
-            command = slack.slash_command("/incident", 'declare "DB down"', ALICE)
+            command = slack.slash_command("/incident", 'declare "DB down" --sev 2', ALICE)
             if mode == "http":
                 await slack.post_signed(f"{runner.url}/commands", command, "wrong", form=True)
                 await slack.post_signed(f"{runner.url}/commands", command, SIGNING_SECRET, form=True)
