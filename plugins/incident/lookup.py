@@ -77,7 +77,7 @@ async def _find(ctx: CommandContext, conn: AsyncConnection | Tx) -> Incident:
     if wanted is not None:
         incident = await store.get(conn, wanted)
     else:
-        incident = await store.by_room(conn, ctx.place)
+        incident = await store.at(conn, ctx.place)
         if incident is None:
             open_refs = ", ".join(i.ref for i in await store.listing(conn) if not i.private) or "none"
             raise UserError(
@@ -110,7 +110,7 @@ async def find_id(ctx: CommandContext, tx: Tx) -> int:
     """
     index = _index(ctx.app)
     wanted = ctx.args.get("id")
-    number = wanted if wanted is not None else index.by_room.get(ctx.place)
+    number = wanted if wanted is not None else index.by_room.get(ctx.place, index.by_room.get(ctx.room.id))
     if number is not None and index.private.get(number) is False:
         return number
     return (await _find(ctx, tx)).id

@@ -9,7 +9,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from chatops import events as event_log
-from chatops.models.chat import User
+from chatops.models.chat import User, split_address
 from chatops.storage.tables import events
 from chatops_plugins.incident.domain import OPEN, Incident, Status
 from chatops_plugins.incident.events import IncidentEvent, stream_of
@@ -44,6 +44,15 @@ async def get(conn: AsyncConnection | Tx, incident_id: int) -> Incident | None:
 async def by_room(conn: AsyncConnection | Tx, room_id: str) -> Incident | None:
     row = (await conn.execute(select(incidents).where(incidents.c.room_id == room_id))).first()
     return None if row is None else _incident(row)
+
+
+async def at(conn: AsyncConnection | Tx, place: str) -> Incident | None:
+    """The incident worked at ``place``: a room, or a thread (an incident's own, else its room's)."""
+    found = await by_room(conn, place)
+    room_id, thread = split_address(place)
+    if found is None and thread is not None:
+        found = await by_room(conn, room_id)  # a thread people opened inside an incident's room
+    return found
 
 
 async def listing(conn: AsyncConnection | Tx, *, only_open: bool = True) -> list[Incident]:

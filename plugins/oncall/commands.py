@@ -381,7 +381,7 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
     from chatops_plugins.incident import store as incidents
 
     async def write(tx: Tx) -> paging.Page:
-        incident = await incidents.by_room(tx, ctx.place)
+        incident = await incidents.at(tx, ctx.place)
         return await paging.start(
             tx,
             target=route,

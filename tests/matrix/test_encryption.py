@@ -101,8 +101,9 @@ async def test_an_incident_runs_in_encrypted_rooms_and_the_server_reads_none_of_
     )
     assert update.startswith("Update posted to INC-1.")
     assert "monitoring until" in await alice.reply_to(room, "!incident mitigated rolled back", bot.user_id)
-    assert (await alice.reply_to(room, "!incident resolve --force verified", bot.user_id)).startswith(
-        "INC-1 is resolved"
+    await alice.say(room, "!incident resolve --force verified")
+    await alice.wait_for(
+        lambda: any(n.body.startswith("INC-1 is resolved") for n in alice.notices(room, bot.user_id))
     )
 
     for person, room_id in ((alice, lobby), (alice, room), (bob, dm)):

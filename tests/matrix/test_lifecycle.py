@@ -75,10 +75,12 @@ async def test_an_incident_from_declaration_to_resolution(people: People, bot: B
     assert "monitoring until" in mitigated
     early = await alice.reply_to(room, "!incident resolve", bot.user_id)
     assert early.startswith("Can't resolve INC-1 yet")
-    resolved = await alice.reply_to(
-        room, '!incident resolve --force "verified by synthetic checks"', bot.user_id
+    await alice.say(room, '!incident resolve --force "verified by synthetic checks"')
+    resolved = "INC-1 is resolved (forced: verified by synthetic checks). Thank you all."
+    await alice.wait_for(lambda: any(n.body == resolved for n in alice.notices(room, bot.user_id)))
+    assert any(
+        n.body.startswith("📝 INC-1 needs a postmortem (Sev1)") for n in alice.notices(room, bot.user_id)
     )
-    assert resolved == "INC-1 is resolved (forced: verified by synthetic checks). Thank you all."
     topic = await state(alice, room, "m.room.topic")
     assert topic["topic"] == f"INC-1 · Sev1 · resolved · Checkout API errors · IC @{alice.localpart}"
 

@@ -72,6 +72,15 @@ async def test_a_sev3_is_worked_in_a_thread_where_it_was_declared(chat_factory: 
     assert (await chat.reply("!incident status", user="bob", room="ops")).startswith("Which incident?")
 
 
+async def test_a_thread_opened_inside_an_incident_room_belongs_to_that_incident(chat_factory: Chat) -> None:
+    chat = await threaded(chat_factory)
+    await chat.say('!incident declare "Checkout down" --sev 1', user="alice", room="ops")
+    answer = await chat.reply(
+        "!incident note from a side thread", user="bob", room="inc-1-checkout-down", thread="9"
+    )
+    assert answer == "Noted on INC-1."
+
+
 async def test_updates_and_answers_about_a_thread_incident_go_into_its_thread(chat_factory: Chat) -> None:
     chat = await threaded(chat_factory)
     await chat.say('!incident declare "Search is slow" --sev 3', user="alice", room="ops")
