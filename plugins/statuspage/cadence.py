@@ -4,7 +4,8 @@ A stakeholder room (config) gets a short, impact-first summary when an
 incident is declared, changes severity, is mitigated and is resolved.  The
 Comms Lead (else the IC) is reminded in the incident room when the status
 page has not been updated for the severity's cadence (``update_every``).
-Private incidents are left out of both.
+Private incidents are left out of both; drills (practice incidents) send
+stakeholders nothing, and their Comms Lead is reminded as in a real one.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
     if incident is None or incident.private:
         return
     room = settings(app).stakeholder_room
-    if room and event.kind in SUMMARISED:
+    if room and event.kind in SUMMARISED and not incident.drill:  # stakeholders never hear of practice
         line = summary(event, incident, lookup.scale_of(app).label(incident.severity))
         if line:
             await tx.send(room, line)
