@@ -109,7 +109,7 @@ async def _incident_facts(db: Any, facts: Facts, incident_id: int) -> Facts:
             severities.append((event.at, int(data["to_severity"])))
         elif event.kind == "role_assigned" and data.get("user_name") and data["role"] not in roles:
             label = ROLE_LABELS.get(data["role"], data["role"])
-            roles[data["role"]] = Moment(event.at, f"{label}: @{data['user_name']}", who)
+            roles[data["role"]] = Moment(event.at, f"@{data['user_name']} became {label}", who)
         elif event.kind == "update_posted":
             updates.append(Moment(event.at, f"update: {data.get('text') or ''}", who))
         elif event.kind == "status_changed" and data["to_status"] not in status:
