@@ -77,7 +77,7 @@ async def test_a_drill_from_start_to_debrief(chat: Harness) -> None:
     )
 
     await chat.advance("1m")  # 14:05: the red herring plays in both rooms
-    herring = "🧪 DRILL · 👀 Also seen: payments-db CPU at 71 % (its usual afternoon peak is 65–75 %)"
+    herring = "🧪 DRILL · 👀 Also seen: payments-db CPU at 71 % (its usual afternoon peak is 65 to 75 %)"
     assert herring in texts(chat, DRILL_ROOM) and herring in texts(chat, INC_ROOM)
 
     await chat.advance("1m")  # 14:06
