@@ -201,7 +201,7 @@ async def start(ctx: CommandContext, name: str, ic: str | None, **options: Any) 
             f"{MARK} · practice, nothing here is real · {opened.ref} · {plan.title} · IC @{ic}",
             private=False,
             invite=invite,
-            display_name=f"{MARK} {opened.ref} · {plan.title}",
+            display_name=f"🧪 {opened.ref} · {plan.title}",
             origin_room_id=ctx.room.id,
         )
     except Exception as exc:
@@ -239,7 +239,7 @@ async def start(ctx: CommandContext, name: str, ic: str | None, **options: Any) 
 
     running, armed = await ctx.app.db.write(begin)
     await ctx.reply(
-        f"{MARK} {running.ref} started: “{plan.title}” in {room.name} · Incident Commander @{ic} ({why}) · "
+        f"🧪 {running.ref} started: “{plan.title}” in {room.name} · Incident Commander @{ic} ({why}) · "
         f"{armed} injects over {format_duration(plan.length())}.\n"
         f"!drill pause --id {running.id} · !drill resume --id {running.id} · !drill stop --id {running.id}"
     )
@@ -287,7 +287,7 @@ async def describe(ctx: CommandContext, found: store.Drill) -> str:
     starter = found.started_by.split(":", 1)[-1]
     taking_part = ", ".join("@" + p for p in found.participants) or "nobody yet"
     lines = [
-        f"{MARK} {found.ref} · {plan.name} · {state}",
+        f"🧪 {found.ref} · {plan.name} · {state}",
         f"“{plan.title}” · started {local_time(found.started_at, ctx.tz, now)} by @{starter}"
         f" · Incident Commander @{found.ic}",
         f"Taking part: {taking_part} · room {found.room_name}",
@@ -331,7 +331,7 @@ async def pause(ctx: CommandContext, id: int | None) -> None:
     await announce(
         ctx,
         paused,
-        f"⏸️ {MARK} {paused.ref} paused: no inject plays until !drill resume --id {paused.id} "
+        f"⏸️ 🧪 {paused.ref} paused: no inject plays until !drill resume --id {paused.id} "
         "(the drill's clock stops; the debrief leaves the pause out).",
     )
 
@@ -357,7 +357,7 @@ async def resume(ctx: CommandContext, id: int | None) -> None:
     await announce(
         ctx,
         resumed,
-        f"▶️ {MARK} {resumed.ref} resumed after {format_duration(timedelta(seconds=length))}: "
+        f"▶️ 🧪 {resumed.ref} resumed after {format_duration(timedelta(seconds=length))}: "
         "the injects still to come are that much later.",
     )
 
@@ -376,7 +376,7 @@ async def stop(ctx: CommandContext, id: int | None) -> None:
     ended = await ctx.app.db.write(write)
     if ended.room_id != ctx.room.id:
         await ctx.reply(
-            f"⏹️ {MARK} {ended.ref} stopped; its debrief is in {ended.room_name} (!drill debrief {ended.id})."
+            f"⏹️ 🧪 {ended.ref} stopped; its debrief is in {ended.room_name} (!drill debrief {ended.id})."
         )
 
 

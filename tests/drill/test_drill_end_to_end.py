@@ -35,7 +35,7 @@ def texts(chat: Harness, room: str) -> list[str]:
 async def test_a_drill_from_start_to_debrief(chat: Harness) -> None:
     started = await chat.reply("!drill start checkout-latency", user="dave")
     assert started.startswith(
-        "🧪 DRILL DRILL-1 started: “Checkout latency after a bad deploy” in drill-1-checkout-latency · "
+        "🧪 DRILL-1 started: “Checkout latency after a bad deploy” in drill-1-checkout-latency · "
         "Incident Commander @alice (next in the drill IC rotation: !drill pool) · 7 injects over 15 min."
     )
     assert chat.transport.invited[DRILL_ROOM] == ["test:dave", "test:alice"]
@@ -135,7 +135,7 @@ async def test_a_drill_from_start_to_debrief(chat: Harness) -> None:
 
     # over: no inject plays any more, and the drill says so
     assert (await chat.reply("!drill status --id 1")).startswith(
-        "🧪 DRILL DRILL-1 · checkout-latency · ended (resolved)"
+        "🧪 DRILL-1 · checkout-latency · ended (resolved)"
     )
     later = await chat.advance("1h")
     assert not any(m.text.startswith("🧪 DRILL ·") for m in later)

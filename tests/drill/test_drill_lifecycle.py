@@ -58,14 +58,14 @@ async def test_pause_and_resume_shift_what_is_left_by_the_pause(chat: Harness) -
     await chat.say("!drill start certificate-expiry", user="dave")
     await chat.advance("3m")  # 14:03: alert, support and page played
     paused = await chat.reply("!drill pause", user="dave", room=ROOM)
-    assert paused.startswith("⏸️ 🧪 DRILL DRILL-1 paused")
+    assert paused.startswith("⏸️ 🧪 DRILL-1 paused")
     assert "Injects: 3 of 6 played, next 2 min after !drill resume" in await chat.reply(
         "!drill status", room=ROOM
     )
     await chat.advance("10m")  # 14:13: nothing plays while paused (the red herring was due 14:05)
     assert len(kinds(chat)) == 3
     resumed = await chat.reply("!drill resume", user="dave", room=ROOM)
-    assert resumed.startswith("▶️ 🧪 DRILL DRILL-1 resumed after 10 min")
+    assert resumed.startswith("▶️ 🧪 DRILL-1 resumed after 10 min")
     assert "next 14:15 UTC (in 2 min)" in await chat.reply("!drill status", room=ROOM)
     await chat.advance("1m59s")
     assert len(kinds(chat)) == 3
@@ -89,10 +89,7 @@ async def test_stop_ends_early_with_a_debrief_and_no_more_injects(chat: Harness)
     await chat.say("!drill pause", user="dave", room=ROOM)
     await chat.advance("5m")
     answer = await chat.reply("!drill stop --id 1", user="dave")
-    assert (
-        answer
-        == "⏹️ 🧪 DRILL DRILL-1 stopped; its debrief is in drill-1-certificate-expiry (!drill debrief 1)."
-    )
+    assert answer == "⏹️ 🧪 DRILL-1 stopped; its debrief is in drill-1-certificate-expiry (!drill debrief 1)."
     debrief = await chat.reply("!drill debrief 1")
     assert "ended 14:08 (stopped by @dave) · 3 min of drill time, not counting 5 min paused" in debrief
     assert "- **Time to acknowledge the page (@alice)**: not acknowledged ❌" in debrief
@@ -186,3 +183,21 @@ async def test_others_join_and_the_briefing_names_everyone(chat: Harness) -> Non
     )
     assert await chat.reply("!drill join", user="erin", room=ROOM) == "You take part in DRILL-1 already."
     assert "Taking part: @dave, @alice, @bob, @erin" in await chat.reply("!drill status", room=ROOM)
+
+
+async def test_chatops_report_drills_keeps_every_debrief(chat: Harness) -> None:
+    import json
+
+    from chatops_plugins.drill import drills_report
+
+    assert await drills_report(chat.app, None, "md", None) == "No drill has ended yet.\n"
+    await chat.say("!drill start certificate-expiry", user="dave")
+    await chat.advance("3m")
+    await chat.say("!drill stop", user="dave", room=ROOM)
+    markdown = await drills_report(chat.app, None, "md", None)
+    assert markdown == await chat.reply("!drill debrief 1")
+    assert markdown.startswith("# Debrief — DRILL-1 · API certificate expired; the mobile app cannot connect")
+    document = json.loads(await drills_report(chat.app, None, "json", None))
+    assert [(d["ref"], d["scenario"], d["ended_how"]) for d in document["drills"]] == [
+        ("DRILL-1", "certificate-expiry", "stopped")
+    ]
