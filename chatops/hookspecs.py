@@ -222,6 +222,31 @@ async def chatops_conference_link(app: App, incident: Any) -> str | None:
     """
 
 
+# --- practice drills (declared here so that every hook lives in one module; the core never calls them) ---
+
+
+@hookspec(firstresult=True)
+async def chatops_practice_room(tx: Tx, room_id: str) -> bool | None:
+    """Is ``room_id`` a practice room (a drill's room, or the room of a practice incident)?
+
+    Asked by ``chatops_plugins.incident.api.declare`` inside the declaring
+    transaction, before any event is recorded, so that an incident declared
+    there is marked a drill before other plugins react to it (paging, the
+    status page, metrics).  Also asked for a page raised in a room that has
+    no incident.  First result wins; None (nobody says so) is not a practice
+    room.  Read through ``tx``: it runs inside a write.
+    """
+
+
+@hookspec(firstresult=True)
+async def chatops_practice_participants(tx: Tx, room_id: str) -> list[str] | None:
+    """The people (keys of ``oncall.people``) taking part in the practice held in ``room_id``.
+
+    A page in a practice room or a practice incident reaches only them (and
+    only in chat).  First result wins; None: ``room_id`` holds no practice.
+    """
+
+
 # --- on-call (declared here so that every hook lives in one module; the core never calls them) ---
 
 

@@ -52,6 +52,13 @@ async def visible_to(conn: AsyncConnection | Tx, incident: Incident, actor_id: s
     return not incident.private or admin or actor_id in await store.participants(conn, incident)
 
 
+async def is_practice_room(tx: Tx, app: App, room_id: str | None) -> bool:
+    """Whether a plugin (the drill plugin) says ``room_id`` is a practice room."""
+    if room_id is None:
+        return False
+    return bool(await app.hooks.call_first("chatops_practice_room", tx=tx, room_id=room_id))
+
+
 async def declare(
     tx: Tx,
     app: App,
@@ -77,11 +84,14 @@ async def declare(
     own page (an alert's), so the severity's policy need not page again.
     The declarer becomes Incident Commander when ``declarer_is_ic`` (by
     default: when ``incident.declarer_is_ic`` says so); a plugin declaring
-    on nobody's behalf passes False.
+    on nobody's behalf passes False.  Declared in a practice room (a drill's:
+    ``chatops_practice_room``), the incident is a drill, decided here before
+    any event is recorded: observers page and publish inside this transaction.
     """
     settings: IncidentConfig = app.section("incident")
     now = app.clock.now()
     tags, services = sorted(set(tags or [])), sorted(set(services or []))
+    drill = await is_practice_room(tx, app, origin_room_id)
     new_id = await store.create(
         tx,
         title=title,
@@ -89,6 +99,7 @@ async def declare(
         status=Status.INVESTIGATING.value,
         private=private,
         near_miss=near_miss,
+        drill=drill,
         declared_at=now,
         declared_by=declarer.id,
         detected_at=detected_at or now,
@@ -113,6 +124,7 @@ async def declare(
             severity_confirmed=severity_confirmed,
             private=private,
             near_miss=near_miss,
+            drill=drill,
             started_at=started_at,
             detected_at=detected_at,
             tags=tags,

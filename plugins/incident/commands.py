@@ -32,7 +32,7 @@ from chatops_plugins.incident.events import (
     StatusChanged,
     TagAdded,
 )
-from chatops_plugins.incident.render import UPDATE_SHAPE, status_text
+from chatops_plugins.incident.render import UPDATE_SHAPE, drill_prefix, status_text
 from chatops_plugins.incident.rooms import announce
 
 log = logging.getLogger("chatops.incident")
@@ -127,7 +127,7 @@ async def declare(
 
     inc = await ctx.app.db.write(write)
     inc = await rooms.open_room(ctx, inc, settings.declarer_is_ic)
-    lines = [f'{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
+    lines = [f'{drill_prefix(inc)}{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
     roles_line = await ctx.app.hooks.call("chatops_incident_status_lines", app=ctx.app, incident=inc)
     lines.extend(line for part in roles_line for line in part)
     lines.append(rooms.place_line(ctx.app, inc))
@@ -285,7 +285,8 @@ async def listing(ctx: CommandContext, all: bool) -> None:
                 continue
             ic = (await store.roles(conn, inc.id)).get("ic")
             shown.append(
-                f'{inc.ref} · {scale.label(inc.severity)} · {inc.status} · "{inc.title}" · '
+                f"{drill_prefix(inc)}{inc.ref} · {scale.label(inc.severity)} · {inc.status} · "
+                f'"{inc.title}" · '
                 f"IC {'@' + ic.name if ic else '—'}" + (f" · {inc.room_name}" if inc.room_name else "")
             )
     if not shown:

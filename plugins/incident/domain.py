@@ -177,6 +177,7 @@ class Incident:
     resolved_at: datetime | None = None
     private: bool = False
     near_miss: bool = False
+    drill: bool = False  # declared in a practice room: kept out of metrics, pages and the status page
     room_id: str | None = None
     room_name: str = ""
     status_message_id: str | None = None

@@ -33,6 +33,7 @@ class IncidentDeclared(IncidentEvent):
     severity_confirmed: bool
     private: bool = False
     near_miss: bool = False
+    drill: bool = False  # declared in a practice room (a drill)
     started_at: datetime | None = None
     detected_at: datetime | None = None
     tags: list[str] = []

@@ -86,6 +86,7 @@ def incident_record(
         "title": inc.title,
         "private": inc.private,
         "near_miss": inc.near_miss,
+        "drill": inc.drill,
         "tags": list(inc.tags),
         "services": list(inc.services),
         "severity": inc.severity,

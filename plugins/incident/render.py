@@ -15,6 +15,12 @@ if TYPE_CHECKING:
 
 # The impact-first shape the bot suggests for updates (a suggestion, not a rule).
 UPDATE_SHAPE = '"<what users see> — <mitigation status> — <next update>"'
+DRILL_MARK = "🧪 DRILL"
+
+
+def drill_prefix(incident: Incident) -> str:
+    """``🧪 DRILL · `` before a practice incident's name wherever it is shown; nothing otherwise."""
+    return f"{DRILL_MARK} · " if incident.drill else ""
 
 
 def headline(incident: Incident, scale: SeverityScale, app: App) -> str:
@@ -25,7 +31,10 @@ def headline(incident: Incident, scale: SeverityScale, app: App) -> str:
     marks = "".join(
         f" · {mark}" for mark, on in (("private", incident.private), ("near-miss", incident.near_miss)) if on
     )
-    return f'{incident.ref} · {scale.label(incident.severity)} · {status} · "{incident.title}"{marks}'
+    return (
+        f"{drill_prefix(incident)}{incident.ref} · {scale.label(incident.severity)} · {status} · "
+        f'"{incident.title}"{marks}'
+    )
 
 
 def cadence_line(incident: Incident, scale: SeverityScale, app: App) -> str | None:
@@ -91,4 +100,7 @@ async def status_content(app: App, incident: Incident, scale: SeverityScale, tra
 
 def topic(incident: Incident, scale: SeverityScale, ic_name: str | None) -> str:
     ic = f"IC @{ic_name}" if ic_name else "IC —"
-    return f"{incident.ref} · {scale.label(incident.severity)} · {incident.status} · {incident.title} · {ic}"
+    return (
+        f"{drill_prefix(incident)}{incident.ref} · {scale.label(incident.severity)} · {incident.status} · "
+        f"{incident.title} · {ic}"
+    )

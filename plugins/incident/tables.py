@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, false
 
 from chatops.storage.types import UTCDateTime
 
@@ -17,6 +17,7 @@ incidents = Table(
     Column("status", String(20), nullable=False),
     Column("private", Boolean, nullable=False),
     Column("near_miss", Boolean, nullable=False),
+    Column("drill", Boolean, nullable=False, server_default=false()),
     Column("declared_at", UTCDateTime, nullable=False),
     Column("declared_by", String(255), nullable=False),
     Column("detected_at", UTCDateTime, nullable=True),

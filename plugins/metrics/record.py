@@ -47,8 +47,9 @@ async def sync(tx: Tx, incident: Incident) -> None:
     """The incident's row as its record now says (page times are kept: they come from pages).
 
     A duplicate merged into another incident has no row: it is counted once, as the other.
+    A drill (a practice incident) has none either: practice is not an incident of the service.
     """
-    if await links.duplicate_of(tx, incident.id) is not None:
+    if incident.drill or await links.duplicate_of(tx, incident.id) is not None:
         await drop(tx, incident.id)
         return
     row = row_of(incident)
@@ -59,7 +60,7 @@ async def sync(tx: Tx, incident: Incident) -> None:
 
 
 async def drop(tx: Tx, incident_id: int) -> None:
-    """No row, no labels: the incident is not counted (a merged duplicate)."""
+    """No row, no labels: the incident is not counted (a merged duplicate, a drill)."""
     await tx.execute(delete(labels).where(labels.c.incident_id == incident_id))
     await tx.execute(delete(milestones).where(milestones.c.incident_id == incident_id))
 
@@ -129,7 +130,9 @@ async def backfill(app: App) -> int:
     async with app.db.read() as conn:
         known = select(milestones.c.incident_id)
         query = select(incident_rows.c.id).where(
-            incident_rows.c.id.not_in(known), incident_rows.c.id.not_in(links.duplicate_ids())
+            incident_rows.c.id.not_in(known),
+            incident_rows.c.id.not_in(links.duplicate_ids()),
+            incident_rows.c.drill.is_(False),
         )
         missing = [row.id for row in await conn.execute(query)]
     if not missing:

@@ -127,7 +127,10 @@ async def chatops_event_committed(app: App, event: DomainEvent) -> None:
 async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
     """A declaration pages by its severity's policy, if the declarer may page from that room;
     and the Incident Commander on duty, for the severities that need one at once.  Raising the
-    severity to one whose policy has not paged for this incident yet pages by it then."""
+    severity to one whose policy has not paged for this incident yet pages by it then.  A drill
+    (a practice incident) pages nobody by policy: its own participants practise paging."""
+    if event.kind == "incident_declared" and event.data().get("drill"):
+        return
     if event.kind == "incident_declared" and not event.data().get("paged"):  # an alert's came with its page
         await commanders.page_on_declare(tx, event)
         data = event.data()
@@ -139,7 +142,7 @@ async def chatops_event_recorded(tx: Tx, event: DomainEvent) -> None:
         if int(data["to_severity"]) >= int(data["from_severity"]):
             return  # lowering (or keeping) the severity never takes anything back, nor adds anything
         incident = await incidents.get(tx, int(data["incident_id"]))
-        if incident is not None and incident.is_open:
+        if incident is not None and incident.is_open and not incident.drill:
             severity = int(data["to_severity"])
             await _page_by_severity(tx, event, severity, incident.title, incident.origin_room_id)
 

@@ -67,8 +67,8 @@ async def name_in_room(app: App, event: DomainEvent) -> None:
     """When the room opens, say who the IC on duty is and how to hand over to them."""
     async with app.db.read() as conn:
         incident = await incidents.get(conn, event.data()["incident_id"])
-        if incident is None or not incident.room_id:
-            return
+        if incident is None or not incident.room_id or incident.drill:
+            return  # a drill has its own Incident Commander, from the drill's pool
         on_duty = await _on_duty_other_than(app, conn, incident.declared_by)
         if on_duty is None:
             return

@@ -380,9 +380,12 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
         )
     from chatops_plugins.incident import store as incidents
 
-    async def write(tx: Tx) -> paging.Page:
+    async def write(tx: Tx) -> tuple[paging.Page, bool]:
         incident = await incidents.at(tx, ctx.place)
-        return await paging.start(
+        practice = incident.drill if incident else await paging.practice_room(tx, ctx.room.id)
+        if practice:
+            await _practice_target(tx, ctx, route)
+        started = await paging.start(
             tx,
             target=route,
             policy=policy,
@@ -392,12 +395,33 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
             room_id=ctx.place,
             actor=ctx.sender.id,
         )
+        return started, practice
 
-    started = await ctx.app.db.write(write)
+    started, practice = await ctx.app.db.write(write)
     if started.state == paging.OPEN:
+        drill = " 🧪 A drill page: in chat only." if practice else ""
         await ctx.reply(
             f"{started.ref} is paging {route.split(':', 1)[1]} ({policy.position(0, 0)}); "
-            f"!ack {started.ref} stops it."
+            f"!ack {started.ref} stops it.{drill}"
+        )
+
+
+async def _practice_target(tx: Tx, ctx: CommandContext, route: str) -> None:
+    """In a drill, a page reaches only a drill participant: never a schedule, a policy or a bystander."""
+    found = await ctx.app.hooks.call_first("chatops_practice_participants", tx=tx, room_id=ctx.room.id)
+    taking_part: list[str] = list(found or [])
+    names = ", ".join(f"@{p}" for p in taking_part) or "nobody yet"
+    kind, _, name = route.partition(":")
+    if kind != "user":
+        example = f"@{taking_part[0]}" if taking_part else "@<participant>"
+        raise UserError(
+            f"This is a drill: {name} would page real on-call people. Page a drill participant by name, "
+            f'e.g. !page {example} "<message>" (participants: {names}).'
+        )
+    if name not in taking_part:
+        raise UserError(
+            f"@{name} is not taking part in this drill, so a drill page cannot reach them "
+            f"(participants: {names}). To take part, they type !drill join in the drill's room."
         )
 
 

@@ -24,7 +24,7 @@ from chatops.timefmt import local_time
 from chatops_plugins.incident import store as incidents
 from chatops_plugins.incident.events import stream_of
 from chatops_plugins.oncall import people
-from chatops_plugins.oncall.config import OncallConfig, duration
+from chatops_plugins.oncall.config import NotifyRule, OncallConfig, duration
 from chatops_plugins.oncall.policy import Policy, pages_now
 from chatops_plugins.oncall.tables import notified, pages
 
@@ -174,6 +174,27 @@ def ack_button(page: Page) -> Buttons:
     return Buttons((Button("Acknowledge", f"page.ack:{page.id}", f"!ack {page.ref}", "primary"),))
 
 
+async def practice_room(tx: Tx, room_id: str | None) -> bool:
+    """Whether a plugin (the drill plugin) says ``room_id`` is a practice room."""
+    app = tx.app
+    assert app is not None
+    if room_id is None:
+        return False
+    return bool(await app.hooks.call_first("chatops_practice_room", tx=tx, room_id=room_id))
+
+
+async def is_practice(tx: Tx, page: Page) -> bool:
+    """A drill's page: its incident is a drill, or (no incident) it was raised in a practice room.
+
+    Such a page reaches people in chat only: practice never e-mails, texts or calls anyone.
+    """
+    if page.incident_id is not None:
+        incident = await incidents.get(tx, page.incident_id)
+        if incident is not None:
+            return incident.drill
+    return await practice_room(tx, page.room_id)
+
+
 async def headline(tx: Tx, page: Page) -> str:
     app = tx.app
     assert app is not None
@@ -182,7 +203,8 @@ async def headline(tx: Tx, page: Page) -> str:
         parts.append(f"Sev{page.severity}")
     if page.incident_id is not None:
         parts.append(f"INC-{page.incident_id}")
-    return " · ".join(parts) + f": {page.message}"
+    drill = "🧪 DRILL · " if await is_practice(tx, page) else ""
+    return drill + " · ".join(parts) + f": {page.message}"
 
 
 async def start(
@@ -264,12 +286,16 @@ async def run_step(tx: Tx, page: Page) -> None:
                 reached_now.append(on_call)
     reached_now = list(dict.fromkeys(reached_now))
     channels = people.channels(app)
+    practice = await is_practice(tx, page)
     for person_key in reached_now:
         await tx.execute(insert(notified).values(page_id=page.id, person=person_key, step=page.step, at=now))
         person = await people.person(app, tx, person_key)
         at_once: list[tuple[int, str]] = []
         # Later rules are armed first, so that a channel failing at once can bring the next one forward.
-        for index, rule in enumerate(config.people[person_key].notify if person_key in config.people else []):
+        rules = config.people[person_key].notify if person_key in config.people else []
+        if practice:  # a drill: one chat message, never e-mail, SMS or a call
+            rules = [NotifyRule(channel="chat")]
+        for index, rule in enumerate(rules):
             delay = duration(rule.after)
             if delay.total_seconds() <= 0:
                 at_once.append((index, rule.channel))

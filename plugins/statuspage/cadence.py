@@ -6,7 +6,9 @@ Comms Lead (else the IC) is reminded in the incident room when the status
 page has not been updated for the severity's cadence (``update_every``).
 Private incidents are left out of both, and so is an incident whose
 severity's process (``severity.levels[].stakeholders`` / ``status_page``)
-never asked for them: a Sev3 bothers nobody outside its thread.
+never asked for them: a Sev3 bothers nobody outside its thread.  Drills
+(practice incidents) send stakeholders nothing, and their Comms Lead is
+reminded as in a real one.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ async def observe(tx: Tx, event: DomainEvent) -> None:
         return
     process = await process_of(app, tx, incident)
     room = settings(app).stakeholder_room
-    if room and event.kind in SUMMARISED and process.stakeholders:
+    if room and event.kind in SUMMARISED and process.stakeholders and not incident.drill:
         line = summary(event, incident, lookup.scale_of(app).label(incident.severity))
         if line:
             await tx.send(room, line)

@@ -115,8 +115,12 @@ async def draft(
             (
                 Text(
                     (
-                        "Draft for the status page (not published yet):\n"
-                        f"“{shown_title}” {preview(new, names)}",
+                        (
+                            "🧪 Draft for the sandbox status page (a drill: never published for real):\n"
+                            if incident.drill
+                            else "Draft for the status page (not published yet):\n"
+                        )
+                        + f"“{shown_title}” {preview(new, names)}",
                     )
                 ),
                 Text((f"Publish it: {publish_command} (Comms Lead or IC)",)),
@@ -159,7 +163,10 @@ async def publish(ctx: CommandContext, private_ok: bool, id: int | None) -> None
             )
         except Refused as refused:
             raise UserError(str(refused)) from None
-        public_id, components = await store.publish(tx, incident.id, found, ctx.sender.id, now)
+        sandbox = current.drill  # a drill practises publishing: to the sandbox, never to customers
+        public_id, components = await store.publish(
+            tx, incident.id, found, ctx.sender.id, now, sandbox=sandbox
+        )
         title = found.title or (public.name if public is not None else "")
         change = {
             "incident_id": incident.id,
@@ -172,13 +179,21 @@ async def publish(ctx: CommandContext, private_ok: bool, id: int | None) -> None
             "components": components,
             "published_at": now.isoformat(),
         }
-        await delivery.queue(tx, ctx.app, change)
-        text = f"status page: {found.status} — {found.body}"
+        if not sandbox:
+            await delivery.queue(tx, ctx.app, change)
+        text = f"{'[sandbox] ' if sandbox else ''}status page: {found.status} — {found.body}"
         event = StatusPublished(stream=stream_of(incident.id), at=now, actor=ctx.sender.id, text=text)
         await event_log.record(tx, event)
-        return found, public_id
+        return found, sandbox
 
-    published, _ = await ctx.app.db.write(write)
+    published, sandbox = await ctx.app.db.write(write)
+    if sandbox:
+        await ctx.reply(
+            f"[sandbox] would publish: {published.status} — {published.body}\n"
+            f"🧪 {incident.ref} is a drill: nothing went to the status page or its publishers "
+            "(the sandbox page /status/sandbox shows it)."
+        )
+        return
     where = settings(ctx).public_url or "the status page"
     await ctx.reply(f"Published to {where}: {published.status} — {published.body}")
 

@@ -39,10 +39,13 @@ async def public_of(conn: Any, incident_id: int) -> Any:
 
 
 async def publish(
-    tx: Tx, incident_id: int, draft: Draft, by: str, now: datetime
+    tx: Tx, incident_id: int, draft: Draft, by: str, now: datetime, *, sandbox: bool = False
 ) -> tuple[int, dict[str, str]]:
     """The draft becomes a public update (the public incident is opened or moved on); returns its id
-    and the states of its components afterwards (what publishers must show)."""
+    and the states of its components afterwards (what publishers must show).
+
+    A ``sandbox`` publication (a drill's) is stored apart: the real page's components never move.
+    """
     row = await public_of(tx, incident_id)
     stamps: dict[str, Any] = {"resolved_at": now if draft.status == "resolved" else None}
     if draft.status == "monitoring":
@@ -58,6 +61,7 @@ async def publish(
                 created_at=now,
                 updated_at=now,
                 kind="incident",
+                sandbox=sandbox,
                 **stamps,
             )
         )
@@ -81,6 +85,8 @@ async def publish(
         )
     )
     await tx.execute(delete(drafts).where(drafts.c.incident_id == incident_id))
+    if sandbox:
+        return public_id, components
     states = await recompute_components(tx, now)
     return public_id, {c: states.get(c, "operational") for c in components}
 
@@ -90,7 +96,8 @@ async def recompute_components(tx: Tx, now: datetime) -> dict[str, str]:
     claims: dict[str, list[str]] = {}
     rows = await tx.execute(
         select(public_incidents.c.kind, public_incidents.c.components).where(
-            public_incidents.c.status.not_in(("resolved", "completed", "scheduled"))
+            public_incidents.c.status.not_in(("resolved", "completed", "scheduled")),
+            public_incidents.c.sandbox.is_(False),
         )
     )
     for kind, components in rows:
@@ -105,14 +112,18 @@ async def recompute_components(tx: Tx, now: datetime) -> dict[str, str]:
     return states
 
 
-async def page_data(conn: Any, now: datetime, history_days: int) -> dict[str, Any]:
-    """Everything the page shows: public incidents of the history window, their updates, component states."""
+async def page_data(conn: Any, now: datetime, history_days: int, *, sandbox: bool = False) -> dict[str, Any]:
+    """Everything the page shows: public incidents of the history window, their updates, component states.
+
+    The real page never shows a drill's publications; the ``sandbox`` page shows only those (its
+    components as the drills' publications set them, everything else operational).
+    """
     floor = now - timedelta(days=history_days)
     incidents = [
         dict(row._mapping)
         for row in await conn.execute(
             select(public_incidents)
-            .where(public_incidents.c.updated_at >= floor)
+            .where(public_incidents.c.updated_at >= floor, public_incidents.c.sandbox.is_(sandbox))
             .order_by(public_incidents.c.created_at.desc())
         )
     ]
@@ -126,5 +137,22 @@ async def page_data(conn: Any, now: datetime, history_days: int) -> dict[str, An
         )
         for row in rows:
             updates[row.status_incident_id].append(dict(row._mapping))
-    states = {row.component_id: dict(row._mapping) for row in await conn.execute(select(component_states))}
+    if sandbox:
+        states = _sandbox_states(incidents, now)
+    else:
+        states = {
+            row.component_id: dict(row._mapping) for row in await conn.execute(select(component_states))
+        }
     return {"incidents": incidents, "updates": updates, "components": states}
+
+
+def _sandbox_states(incidents: list[dict[str, Any]], now: datetime) -> dict[str, dict[str, Any]]:
+    """Component states as the open sandbox incidents claim them (the real states are not touched)."""
+    claims: dict[str, list[str]] = {}
+    for row in incidents:
+        if row["status"] != "resolved":
+            for component, state in row["components"].items():
+                claims.setdefault(component, []).append(state)
+    return {
+        c: {"component_id": c, "status": worst(states), "updated_at": now} for c, states in claims.items()
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text, false
 
 from chatops.storage.types import UTCDateTime
 
@@ -24,6 +24,8 @@ public_incidents = Table(
     Column("kind", String(20), nullable=False, server_default="incident"),  # incident | maintenance
     Column("scheduled_for", UTCDateTime, nullable=True),  # maintenance: the announced window
     Column("scheduled_until", UTCDateTime, nullable=True),
+    # a drill's publication: shown only on the sandbox page, never on the real one nor to publishers
+    Column("sandbox", Boolean, nullable=False, server_default=false()),
 )
 Index("ix_status_incidents_updated", public_incidents.c.updated_at)
 

@@ -1,4 +1,5 @@
-"""The status page on the web server: ``/status``, ``/status/history.atom`` and ``/api/v2/*.json``."""
+"""The status page on the web server: ``/status``, ``/status/history.atom`` and ``/api/v2/*.json``;
+and ``/status/sandbox``, where drills' publications show (never on the real page)."""
 
 from __future__ import annotations
 
@@ -31,11 +32,13 @@ def settings(app: App) -> StatuspageConfig:
     return found
 
 
-async def gather(app: App) -> tuple[StatuspageConfig, dict[str, Any], datetime]:
+async def gather(app: App, *, sandbox: bool = False) -> tuple[StatuspageConfig, dict[str, Any], datetime]:
     config = settings(app)
     now = app.clock.now()
     async with app.db.read() as conn:
-        data = await store.page_data(conn, now, config.history_days)
+        data = await store.page_data(conn, now, config.history_days, sandbox=sandbox)
+    if sandbox:
+        config = config.model_copy(update={"name": f"[SANDBOX — drills only] {config.name}"})
     return config, data, now
 
 
@@ -80,6 +83,12 @@ async def page(request: web.Request) -> web.Response:
     return web.Response(text=html(config, data, now), content_type="text/html", charset="utf-8")
 
 
+async def sandbox_page(request: web.Request) -> web.Response:
+    """What drills published: the same page, apart, so practising comms never reaches customers."""
+    config, data, now = await gather(request.app[APP_KEY], sandbox=True)
+    return web.Response(text=html(config, data, now), content_type="text/html", charset="utf-8")
+
+
 async def feed(request: web.Request) -> web.Response:
     config, data, now = await gather(request.app[APP_KEY])
     return web.Response(text=views.atom(config, data, now), content_type="application/atom+xml")
@@ -94,7 +103,11 @@ def json_route(name: str) -> Any:
 
 
 def routes() -> list[web.RouteDef]:
-    found = [web.get("/status", page), web.get("/status/history.atom", feed)]
+    found = [
+        web.get("/status", page),
+        web.get("/status/sandbox", sandbox_page),
+        web.get("/status/history.atom", feed),
+    ]
     for name in (
         "summary.json",
         "status.json",

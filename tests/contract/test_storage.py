@@ -16,6 +16,7 @@ from chatops.storage.db import Database, DatabaseURLError, Tx, async_url
 from chatops.storage.tables import events
 from chatops.storage.tables import metadata as core_metadata
 from chatops_plugins.alerts.tables import metadata as alerts_metadata
+from chatops_plugins.drill.tables import metadata as drill_metadata
 from chatops_plugins.incident.links import metadata as incident_links_metadata
 from chatops_plugins.incident.tables import metadata as incident_metadata
 from chatops_plugins.metrics.tables import metadata as metrics_metadata
@@ -50,6 +51,7 @@ async def test_migrations_build_exactly_the_declared_tables(app: App) -> None:
         statuspage_metadata,
         mitigate_metadata,
         notify_metadata,
+        drill_metadata,
     ):
         for table in source.tables.values():
             table.to_metadata(combined)

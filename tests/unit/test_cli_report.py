@@ -22,9 +22,9 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple
 def test_reports_are_listed_and_an_unknown_one_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(tmp_path, capsys, "list") == (0, "Reports: actions, incidents, oncall\n", "")
+    assert run(tmp_path, capsys, "list") == (0, "Reports: actions, drills, incidents, oncall\n", "")
     code, _, err = run(tmp_path, capsys, "weather")
-    assert code != 0 and "no report 'weather'; reports: actions, incidents, oncall" in err
+    assert code != 0 and "no report 'weather'; reports: actions, drills, incidents, oncall" in err
     code, _, err = run(tmp_path, capsys, "incidents", "--since", "last week")
     assert code != 0 and "--since 'last week' is not a date" in err
 
