@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from chatops import Capabilities
 from chatops.testing import Harness
 
 ROOM = "drill-1-certificate-expiry"
@@ -201,3 +202,26 @@ async def test_chatops_report_drills_keeps_every_debrief(chat: Harness) -> None:
     assert [(d["ref"], d["scenario"], d["ended_how"]) for d in document["drills"]] == [
         ("DRILL-1", "certificate-expiry", "stopped")
     ]
+
+
+async def test_a_sev3_practice_incident_in_a_thread_of_the_drill_room_is_the_drills(
+    chat_factory: Callable[..., Awaitable[Harness]],
+) -> None:
+    chat = await chat_factory(capabilities=Capabilities(edits=True, threads=True))
+    await chat.say("!drill start checkout-latency", user="dave")
+    room = "drill-1-checkout-latency"
+    sent = await chat.say('!incident declare "Checkout slow" --sev 3', user="alice", room=room)
+    assert any(m.text.startswith('🧪 DRILL · INC-1 declared · Sev3 · "Checkout slow"') for m in sent)
+    [root] = [
+        ref
+        for m, ref in zip(chat.transport.sent, chat.transport.refs, strict=True)
+        if m.room == room and m.text.startswith("🧪 DRILL · INC-1 · Sev3")
+    ]
+    later = await chat.advance("6m")  # injects now play in the practice incident's thread too
+    assert any(
+        m.thread is not None and m.thread.id == root and m.text.startswith("🧪 DRILL ·") for m in later
+    )
+    await chat.say('!incident resolve --force "practice over"', user="alice", room=room, thread=root)
+    assert (await chat.reply("!drill status --id 1")).startswith(
+        "🧪 DRILL-1 · checkout-latency · ended (resolved)"
+    )
