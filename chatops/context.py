@@ -50,6 +50,14 @@ class CommandContext:
         thread = self.message.thread
         return thread_address(thread) if thread else self.message.room.id
 
+    def sees(self, place: str) -> bool:
+        """Whether a message to ``place`` (a room or a thread address) is seen where the command was typed.
+
+        True for the place itself, and for the room a thread typed in belongs
+        to: a command typed in a side thread of a room needs no echo there.
+        """
+        return place in (self.place, self.message.room.id)
+
     @property
     def now(self) -> datetime:
         return self.app.clock.now()

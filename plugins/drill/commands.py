@@ -434,5 +434,5 @@ async def announce(ctx: CommandContext, found: store.Drill, text: str) -> None:
             incident = await incidents.get(conn, found.incident_id)
             incident_room = incident.room_id if incident else None
     for room in (found.room_id, incident_room):
-        if room and room != ctx.room.id:
+        if room and not ctx.sees(room):
             await ctx.app.outbound.send(room, text)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from chatops import events as event_log
 from chatops.events import DomainEvent
+from chatops.models.chat import split_address
 from chatops_plugins.drill import play, store
 from chatops_plugins.drill.events import IncidentLinked
 from chatops_plugins.incident import store as incidents
@@ -34,11 +35,14 @@ async def drill_of_room(tx: Tx, room_id: str) -> store.Drill | None:
 
 
 async def is_practice_room(tx: Tx, room_id: str) -> bool | None:
-    """A drill's room stays a practice room (even once the drill ended), and so does a drill incident's."""
-    found = await drill_of_room(tx, room_id)
+    """A drill's room stays a practice room (even once the drill ended), and so does a drill incident's.
+
+    ``room_id`` may be a thread address: a thread of a drill's room is practice too.
+    """
+    found = await drill_of_room(tx, split_address(room_id)[0])
     if found is not None and found.state != store.FAILED:
         return True
-    incident = await incidents.by_room(tx, room_id)
+    incident = await incidents.at(tx, room_id)
     return True if incident is not None and incident.drill else None
 
 
@@ -46,7 +50,7 @@ async def participants(tx: Tx, room_id: str) -> list[str] | None:
     """Who takes part: the drill's people, and anyone in the on-call config who acted in its incident."""
     app = tx.app
     assert app is not None
-    found = await drill_of_room(tx, room_id)
+    found = await drill_of_room(tx, split_address(room_id)[0])
     if found is None:
         return None
     taking_part = list(found.participants)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from chatops.models.chat import User
+from chatops.models.chat import User, split_address
 from chatops.transports.base import slugify
 from chatops_plugins.incident import rooms, store
 from chatops_plugins.incident.config import IncidentConfig
@@ -170,5 +170,6 @@ async def show_update(app: App, incident: Incident, text: str, author: str, answ
     """After the commit: the room's status shows the update, and the room hears it
     (unless the update was written in the room itself, where its author's reply says so)."""
     await rooms.refresh(app, incident.id)
-    if incident.room_id and incident.room_id != answered_in:
+    here = {answered_in, split_address(answered_in)[0]} if answered_in else set()
+    if incident.room_id and incident.room_id not in here:
         await app.outbound.send(incident.room_id, f"Update from {author}: {text}")

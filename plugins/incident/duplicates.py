@@ -54,7 +54,7 @@ async def _refresh(app: App, *incidents: Incident) -> None:
 
 async def _tell(ctx: CommandContext, inc: Incident, text: str) -> None:
     """Tell an incident's room (unless the command was typed there)."""
-    if inc.room_id and inc.room_id != ctx.place:
+    if inc.room_id and not ctx.sees(inc.room_id):
         await ctx.app.outbound.send(inc.room_id, f"{text} (by @{ctx.sender.name})")
 
 

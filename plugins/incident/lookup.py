@@ -110,7 +110,7 @@ async def find_id(ctx: CommandContext, tx: Tx) -> int:
     """
     index = _index(ctx.app)
     wanted = ctx.args.get("id")
-    number = wanted if wanted is not None else index.by_room.get(ctx.place, index.by_room.get(ctx.room.id))
+    number = wanted if wanted is not None else index.by_room.get(ctx.place)
     if number is not None and index.private.get(number) is False:
         return number
     return (await _find(ctx, tx)).id

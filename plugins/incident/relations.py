@@ -62,11 +62,18 @@ def check_merge(
     merged into (nearest first): merging into a duplicate of this incident
     would make a cycle.  A private duplicate's timeline would show in the
     survivor's, so it goes into a public incident only when an admin merges it.
+    A drill and a real incident are never merged.
     """
     if duplicate.id == survivor.id:
         raise Refused(f"{duplicate.ref} can't be merged into itself; name the incident it duplicates.")
     if relations.duplicate_of is not None:
         raise Refused(f"{duplicate.ref} is already merged into {ref(relations.duplicate_of)}.")
+    if duplicate.drill != survivor.drill:
+        practice, real = (duplicate, survivor) if duplicate.drill else (survivor, duplicate)
+        raise Refused(
+            f"{practice.ref} is a drill and {real.ref} is real: they are never one incident "
+            f"(a real one merged into practice would vanish from the metrics). Link them if you must."
+        )
     if duplicate.id in survivor_merged_into:
         raise Refused(
             f"{survivor.ref} is a duplicate already merged into {duplicate.ref}; "

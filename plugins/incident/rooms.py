@@ -47,7 +47,7 @@ def transport_for(app: App, inc: Incident) -> Transport | None:
 async def announce(ctx: CommandContext, inc: Incident, text: str) -> None:
     """Answer where the command was typed, and tell the incident room too."""
     await ctx.reply(text)
-    if inc.room_id and inc.room_id != ctx.place:
+    if inc.room_id and not ctx.sees(inc.room_id):
         await ctx.app.outbound.send(inc.room_id, f"{text} (by @{ctx.sender.name})")
 
 
@@ -107,15 +107,14 @@ async def open_place_for(
     opening.add(inc.id)
     try:
         placed = await _open_place(app, transport, inc, invite, ic, origin, origin_name)
-        async with app.db.read() as conn:
-            latest = await store.get(conn, inc.id)
-        if latest is None or latest.severity == inc.severity:
-            return placed
-        return await _upgrade(
-            app, transport, replace(latest, room_id=placed.room_id), invite, ic, origin_name
-        )
     finally:
         opening.discard(inc.id)
+    async with app.db.read() as conn:
+        latest = await store.get(conn, inc.id)
+    if latest is None or latest.severity == inc.severity:
+        return placed
+    latest = replace(latest, room_id=placed.room_id, room_name=placed.room_name)
+    return await _upgrade(app, transport, latest, invite, ic, origin_name)
 
 
 _opening: WeakKeyDictionary[App, set[int]] = WeakKeyDictionary()
@@ -257,7 +256,9 @@ async def _upgrade(
     origin_name: str | None,
 ) -> Incident:
     current = place_of(inc)
-    origin = inc.room_id if current is Place.THREAD else inc.origin_room_id
+    # A thread's channel is where a room is asked for from; a record's, where it was declared.
+    thread_channel = split_address(inc.room_id)[0] if inc.room_id and current is Place.THREAD else None
+    origin = thread_channel or inc.origin_room_id
     if inc.id in _opening.get(app, set()):
         return inc  # the declaration is still making its place; it checks the severity after
     if wanted_place(app, transport, inc, origin).weight <= current.weight:

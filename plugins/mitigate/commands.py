@@ -78,12 +78,17 @@ async def mitigate(ctx: CommandContext, name: str | None, rest: list[str], id: i
     except ValueError as exc:
         raise UserError(f"{exc}.\nUsage: {mitigation.usage()}") from None
     await ctx.require(mitigation.permission)
+    if incident.drill:
+        raise UserError(
+            f"🧪 {incident.ref} is a drill: {name} would act on real systems, so it does not run. "
+            f'Say what you would do (!incident note "would run {name}") and go on as if it had.'
+        )
 
     async def ask(tx: Tx) -> store.Run:
         return await store.create(
             tx,
             incident_id=incident.id,
-            room_id=ctx.room.id,
+            room_id=ctx.place,
             action=name,
             args=args,
             requested_by=ctx.sender.id,

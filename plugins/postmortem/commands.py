@@ -366,7 +366,8 @@ async def add(ctx: CommandContext, text: str, owner: User | None, due: date | No
             stream=stream_of(incident.id), at=now, actor=ctx.sender.id, item_id=item_id, text=line
         )
         await event_log.record(tx, event)
-        await export.queue(tx, ctx.app, item_id, ctx.room.id)  # to the team's tracker, if one is set up
+        if not incident.drill:  # a drill's action items stay here: practice never files real issues
+            await export.queue(tx, ctx.app, item_id, ctx.place)  # to the team's tracker, if one is set up
         return item_id
 
     item_id = await ctx.app.db.write(write)

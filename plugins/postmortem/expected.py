@@ -16,7 +16,7 @@ from chatops.events import DomainEvent
 from chatops.scheduler import Timer
 from chatops_plugins.incident import links, lookup
 from chatops_plugins.incident import store as incidents
-from chatops_plugins.incident.domain import Postmortem
+from chatops_plugins.incident.domain import Incident, Postmortem
 from chatops_plugins.incident.process import process_of, severities_ever
 from chatops_plugins.postmortem import store
 from chatops_plugins.postmortem.config import PostmortemConfig
@@ -43,7 +43,7 @@ async def on_status_changed(tx: Tx, event: DomainEvent) -> None:
         if data.get("from_status") == "resolved":
             await app.scheduler.cancel(tx, _key(incident.id))
         return
-    if not incident.room_id or await _published(tx, incident.id):
+    if await _published(tx, incident.id):
         return
     if await links.duplicate_of(tx, incident.id) is not None:
         return  # a duplicate's story is told in the survivor's postmortem
@@ -53,8 +53,9 @@ async def on_status_changed(tx: Tx, event: DomainEvent) -> None:
     if expected is Postmortem.REQUIRED:
         due = app.clock.now() + parse_duration(settings.due_within)
         day = due.astimezone(app.tz).date()
-        await tx.send(
-            incident.room_id,
+        await _tell(
+            tx,
+            incident,
             f"📝 {incident.ref} needs a postmortem ({label}): start it with !postmortem start --id "
             f"{incident.id}; due by {day.isoformat()}.",
         )
@@ -66,8 +67,9 @@ async def on_status_changed(tx: Tx, event: DomainEvent) -> None:
             payload={"incident_id": incident.id},
         )
     elif expected is Postmortem.OPTIONAL:
-        await tx.send(
-            incident.room_id,
+        await _tell(
+            tx,
+            incident,
             f"📝 A postmortem is optional for {incident.ref} ({label}): "
             f"!postmortem start --id {incident.id} if there is something to learn.",
         )
@@ -99,6 +101,12 @@ async def remind(tx: Tx, timer: Timer) -> None:
         due_at=store.remind_at(app.tz, next_day, settings.remind_at),
         payload=timer.payload,
     )
+
+
+async def _tell(tx: Tx, incident: Incident, text: str) -> None:
+    """In the incident's room or thread; a record (no room) hears it in the reminder alone."""
+    if incident.room_id:
+        await tx.send(incident.room_id, text)
 
 
 async def _published(tx: Tx, incident_id: int) -> bool:

@@ -11,6 +11,7 @@ import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from chatops import Capabilities
 from chatops.storage.tables import deliveries, timers
 from chatops.testing import Harness
 from chatops.web import build_web_app
@@ -176,3 +177,60 @@ async def test_a_practice_room_outlives_its_drill(
     answer = await chat.reply('!incident declare "Checkout degraded" --sev 1', user="alice", room=DRILL_ROOM)
     assert answer.startswith("🧪 DRILL · INC-1 declared")
     assert not any(m.text.startswith("📟") for m in chat.messages())
+
+
+async def test_a_drill_page_typed_in_a_thread_of_the_drill_room_stays_in_chat(
+    chat_factory: Callable[..., Awaitable[Harness]], chat_config: dict[str, Any]
+) -> None:
+    chat = await chat_factory(config=chat_config, capabilities=Capabilities(edits=True, threads=True))
+    await chat.say("!drill start checkout-latency --with @erin", user="dave")
+    sent = await chat.say('!page @erin "look at this"', user="alice", room=DRILL_ROOM, thread="side")
+    assert any(
+        m.text.startswith("P-1 is paging erin") and "A drill page: in chat only." in m.text for m in sent
+    )
+    assert [m.text for m in chat.messages("@erin")][-1].startswith("📟 You are paged: 🧪 DRILL · P-1")
+    async with chat.app.db.read() as conn:
+        rows = await conn.execute(select(timers).where(timers.c.kind == "oncall.notify"))
+        assert rows.all() == []  # erin's e-mail rule is never armed
+
+
+async def test_a_drill_runs_no_mitigation(
+    chat_factory: Callable[..., Awaitable[Harness]], chat_config: dict[str, Any]
+) -> None:
+    actions = {"rollback": {"help": "roll back", "webhook": {"url": "http://127.0.0.1:9/rollback"}}}
+    chat = await chat_factory(config={**chat_config, "mitigations": {"actions": actions}})
+    await practice_incident(chat)
+    refused = await chat.reply("!mitigate rollback", user="alice", room=INC_ROOM)
+    assert refused == (
+        "🧪 INC-1 is a drill: rollback would act on real systems, so it does not run. "
+        'Say what you would do (!incident note "would run rollback") and go on as if it had.'
+    )
+    assert await chat.reply("!mitigate history", user="alice", room=INC_ROOM) == (
+        "No mitigation has been asked for in INC-1."
+    )
+
+
+async def test_a_drill_and_a_real_incident_are_never_merged(chat: Harness) -> None:
+    await practice_incident(chat)
+    await chat.say('!incident declare "Real: disk full" --sev 2', user="bob")
+    await chat.say("!incident role ic @alice --id 2", user="bob")  # alice commands both
+    refused = await chat.reply("!incident merge INC-2", user="alice", room=INC_ROOM)
+    assert refused.startswith("INC-1 is a drill and INC-2 is real: they are never one incident")
+    refused = await chat.reply("!incident merge INC-1 --id 2", user="alice")
+    assert refused.startswith("INC-1 is a drill and INC-2 is real")
+
+
+async def test_a_drills_action_items_are_never_filed_in_the_tracker(
+    chat_factory: Callable[..., Awaitable[Harness]], chat_config: dict[str, Any]
+) -> None:
+    tracker = {"token": "ghp-test", "repo": "acme/ops", "api_url": "http://127.0.0.1:9"}
+    chat = await chat_factory(config={**chat_config, "trackers": {"github": tracker}})
+    await practice_incident(chat)
+    added = await chat.reply(
+        "!action add Alert when checkout p99 is above 2 s for 5 minutes --owner @bob --due 2w",
+        user="alice",
+        room=INC_ROOM,
+    )
+    assert added.startswith("AI-1 added to INC-1")
+    async with chat.app.db.read() as conn:
+        assert (await conn.execute(select(deliveries))).all() == []

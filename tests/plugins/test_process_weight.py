@@ -6,6 +6,7 @@ are paged, stakeholders hear of it); lowering it never takes anything away.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,10 @@ from typing import Any
 import pytest
 
 from chatops import Capabilities
+from chatops.models.chat import MessageRef, ThreadRef
+from chatops.models.content import Content, render_text
 from chatops.testing import Harness
+from chatops.testing.fake import FakeTransport
 
 THREADS = Capabilities(edits=True, threads=True, pins=True)
 CONFIG: dict[str, Any] = {
@@ -79,6 +83,70 @@ async def test_a_thread_opened_inside_an_incident_room_belongs_to_that_incident(
         "!incident note from a side thread", user="bob", room="inc-1-checkout-down", thread="9"
     )
     assert answer == "Noted on INC-1."
+
+
+async def test_confirming_a_thread_incidents_severity_keeps_it_in_its_thread(chat_factory: Chat) -> None:
+    chat = await threaded(chat_factory)
+    await chat.say('!incident declare "Search is slow"', user="alice", room="ops")  # Sev3 by default
+    root = root_of_thread(chat)
+    answer = await chat.reply("!incident sev 3", user="alice", room="ops", thread=root)
+    assert answer.startswith("INC-1 severity Sev3 confirmed.")
+    await chat.say("!incident sev 4 cosmetic only", user="alice", room="ops", thread=root)
+    await chat.say("!incident sev 3 back to Sev3", user="alice", room="ops", thread=root)
+    assert not any(room.startswith("test:inc-") for room in chat.transport.rooms)
+
+
+async def test_a_note_in_a_thread_incident_inside_an_incident_room_goes_to_the_thread_incident(
+    chat_factory: Chat,
+) -> None:
+    chat = await threaded(chat_factory)
+    room = "inc-1-checkout-down"
+    await chat.say('!incident declare "Checkout down" --sev 1', user="alice", room="ops")
+    await chat.say("!incident note the room is known now", user="alice", room=room)
+    await chat.say('!incident declare "Search is slow" --sev 3', user="alice", room=room)
+    root = _root(chat, room, "INC-2 ·")
+    assert await chat.reply("!incident note from its thread", user="bob", room=room, thread=root) == (
+        "Noted on INC-2."
+    )
+
+
+def _root(chat: Harness, room: str, start: str) -> str:
+    [index] = [i for i, m in enumerate(chat.transport.sent) if m.room == room and m.text.startswith(start)]
+    return chat.transport.refs[index]
+
+
+async def test_a_severity_raised_while_the_thread_is_being_started_gets_its_room(chat_factory: Chat) -> None:
+    chat = await threaded(chat_factory, config={})  # nobody paged: the raise touches no room of its own
+    slow = SlowStatus(chat.app, capabilities=THREADS)
+    chat.app.transports["test"] = chat.transport = slow
+    declaring = asyncio.create_task(
+        chat.say('!incident declare "Checkout slow" --sev 3', user="alice", room="ops")
+    )
+    await slow.posting.wait()
+    await chat.say("!incident sev 1 --id 1", user="alice", room="war-room")  # ops is busy posting
+    slow.release.set()
+    await declaring
+    await chat.app.background.wait()
+    assert "test:inc-1-checkout-slow" in slow.rooms  # honoured once the thread existed: one room, made then
+    status = await chat.reply("!incident status", user="alice", room="inc-1-checkout-slow")
+    assert status.startswith("INC-1 · Sev1")
+
+
+class SlowStatus(FakeTransport):
+    """Posting an incident's first status waits until released, as a slow platform would."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.posting = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
+        if not self.posting.is_set() and render_text(content).startswith("INC-1 · Sev3"):
+            self.posting.set()
+            await self.release.wait()
+        return await super().send(room_id, content, thread, idempotency_key)
 
 
 async def test_updates_and_answers_about_a_thread_incident_go_into_its_thread(chat_factory: Chat) -> None:

@@ -97,6 +97,7 @@ def test_the_manifest_offers_every_declared_command(tmp_path: Path, capsys: obje
         "/maintenance",
         "/mitigate",
         "/notify",
+        "/drill",
     }  # /help is Slack's
     assert commands["/incident"]["url"] == "https://ops.example.org/slack/commands"
     assert "declare" in commands["/incident"]["usage_hint"]
