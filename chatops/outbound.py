@@ -60,11 +60,14 @@ class Outbound:
         return lock
 
     async def send(
-        self, room_id: str, content: str | Content, thread: ThreadRef | None = None
+        self, room_id: str, content: str | Content, thread: ThreadRef | None = None, *, keep: bool = True
     ) -> MessageRef | None:
         """Send now, in order with the room's other messages.  Failures are logged, not raised.
 
         ``room_id`` may be a thread address (``thread_address``): the message goes in that thread.
+        With ``keep=False`` a message that cannot go now is dropped (None) instead of
+        waiting in the outbox: for one whose reference the caller needs at once (the
+        root of a thread), which would be an orphan if it went later.
 
         When the platform cannot be reached (no answer within the bound, a
         refused connection, or the caller cancelled mid-send), the message
@@ -86,8 +89,13 @@ class Outbound:
                     async with asyncio.timeout(self._direct_timeout_s()):
                         return await transport.send(room_id, body, thread, key)
                 except UNREACHABLE as exc:
+                    if not keep:
+                        log.error("sending to %s failed (%r); not kept", room_id, exc)
+                        return None
                     log.error("sending to %s failed (%r); it waits in the outbox", room_id, exc)
                 except asyncio.CancelledError:  # e.g. the plugin timed out: keep its answer anyway
+                    if not keep:
+                        raise
                     self._storing[room_id] += 1
                     storing = asyncio.create_task(self._store(room_id, body, thread, key))
                     self._storing_tasks.add(storing)
@@ -96,6 +104,8 @@ class Outbound:
                 except Exception:
                     log.exception("sending to %s failed", room_id)
                     return None
+            if not keep:
+                return None  # earlier messages wait in the outbox: this one cannot overtake them
             self._storing[room_id] += 1  # before the lock is let go: the next send queues behind
         await self._store(room_id, body, thread, key)
         return None

@@ -181,9 +181,10 @@ async def _open_thread(
     """Start the incident's thread in the channel it was declared in: its status is the thread's root."""
     scale = lookup.scale_of(app)
     named = replace(inc, room_name=f"a thread in {channel_name}" if channel_name else "a thread")
-    status = await app.outbound.send(channel, await status_content(app, named, scale, transport))
+    content = await status_content(app, named, scale, transport)
+    status = await app.outbound.send(channel, content, keep=False)  # later, it would root nothing
     if status is None:
-        log.error("starting the thread of %s failed", inc.ref)
+        log.error("starting the thread of %s failed; `!incident sev <its severity>` tries again", inc.ref)
         return inc
     address = thread_address(ThreadRef(room_id=status.room_id, id=status.id))
     placed = replace(named, room_id=address)
@@ -267,6 +268,13 @@ async def _upgrade(
     if current is Place.THREAD and upgraded.room_id != inc.room_id and inc.room_id:
         await app.outbound.send(inc.room_id, f"{inc.ref} now has its own room: {upgraded.room_name}")
     return upgraded
+
+
+def lacks_place(ctx: CommandContext, inc: Incident) -> bool:
+    """Whether the incident has less of a place than its severity asks for (its making failed)."""
+    transport = transport_for(ctx.app, inc) or ctx.transport
+    origin = split_address(inc.room_id)[0] if inc.room_id else inc.origin_room_id
+    return wanted_place(ctx.app, transport, inc, origin).weight > place_of(inc).weight
 
 
 def place_line(app: App, inc: Incident) -> str:

@@ -148,6 +148,11 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
     inc = await lookup.find(ctx)
     scale = lookup.scale_of(ctx.app)
     now = ctx.now
+    if inc.severity == level and rooms.lacks_place(ctx, inc):
+        placed = await rooms.upgrade(ctx, inc)  # its place could not be made: the same severity tries again
+        if placed.room_id:
+            await ctx.reply(f"{inc.ref} is {scale.label(level)}; {rooms.place_line(ctx.app, placed)}")
+            return
 
     async def write(tx: Tx) -> tuple[Any, int]:
         current = await store.get(tx, inc.id)

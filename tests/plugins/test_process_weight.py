@@ -281,3 +281,37 @@ async def test_a_sev3_postmortem_is_optional_and_a_sev4_expects_none(chat_factor
         "📝 A postmortem is optional for INC-1 (Sev3): !postmortem start --id 1 if there is something to learn."
     ]
     assert [m for m in await chat.advance("6d") if m.text.startswith("📝")] == []
+
+
+class Unreachable(FakeTransport):
+    """A platform that cannot be reached until ``back`` is set."""
+
+    back = False
+
+    async def send(
+        self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
+    ) -> MessageRef:
+        if not self.back:
+            raise ConnectionError("the platform is unreachable")
+        return await super().send(room_id, content, thread, idempotency_key)
+
+
+async def test_a_thread_that_cannot_be_started_leaves_no_orphan_and_is_started_later(
+    chat_factory: Chat,
+) -> None:
+    chat = await threaded(chat_factory, config={})
+    down = Unreachable(chat.app, capabilities=THREADS)
+    chat.app.transports["test"] = chat.transport = down
+    await chat.say('!incident declare "Search is slow" --sev 3', user="alice", room="ops")
+    down.back = True
+    await (
+        chat.app.outbound.deliver_pending()
+    )  # the declaration's answer waited in the outbox; the root did not
+    assert not any(m.text.startswith("INC-1 ·") for m in chat.messages("ops"))
+    assert any("Room: not created" in m.text for m in chat.messages("ops"))
+    said = await chat.say("!incident sev 3 --id 1", user="alice", room="ops")  # the same severity again
+    assert "INC-1 is Sev3; Room: a thread in ops" in [m.text for m in said]
+    root = root_of_thread(chat)
+    assert (await chat.reply("!incident status", user="alice", room="ops", thread=root)).startswith(
+        "INC-1 · Sev3"
+    )
