@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from chatops.background import Background
+from chatops.bridges import Bridges
 from chatops.buttons import ButtonRegistry
 from chatops.clock import Clock
 from chatops.commands.registry import CommandRegistry
@@ -69,6 +70,7 @@ class App:
         self.scheduler.handlers = merge_unique(timer_parts, "timer kind")
         self.scheduler.owners = {kind: plugin for plugin, part in timer_parts for kind in part}
         self.outbound = Outbound(self)
+        self.bridges = Bridges(self)
         self.cursors = Cursors(self)
         self.buttons = ButtonRegistry(self)
         self.transport_types: dict[str, TransportFactory] = merge_unique(
@@ -182,6 +184,7 @@ class App:
     async def _serve(self) -> None:
         """Run the transports, deliver what waits in the outbox, fire timers."""
         self.background.open()
+        await self.bridges.load()  # before any message: each must know its bridge
         for transport in self.transports.values():
             await transport.start()
         self.serving = True

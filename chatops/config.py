@@ -59,6 +59,16 @@ class PluginsConfig(_Section):
     disabled: list[str] = []
 
 
+class BridgingConfig(_Section):
+    """Rooms on several platforms linked into one conversation (``chatops.bridges``)."""
+
+    enabled: bool = Field(False, description="Opt in: mirror bridged rooms into each other.")
+    allow_unencrypted: bool = Field(
+        False,
+        description="Let an end-to-end encrypted room be mirrored into platforms without encryption.",
+    )
+
+
 class CoreConfig(_Section):
     """Settings of the host itself (everything that is not a plugin section)."""
 
@@ -75,6 +85,7 @@ class CoreConfig(_Section):
     database: DatabaseConfig = DatabaseConfig()
     web: WebConfig = WebConfig()
     plugins: PluginsConfig = PluginsConfig()
+    bridging: BridgingConfig = BridgingConfig()
 
     @field_validator("timezone")
     @classmethod

@@ -53,10 +53,11 @@ class CommandContext:
     def sees(self, place: str) -> bool:
         """Whether a message to ``place`` (a room or a thread address) is seen where the command was typed.
 
-        True for the place itself, and for the room a thread typed in belongs
-        to: a command typed in a side thread of a room needs no echo there.
+        True for the place itself, for the room a thread typed in belongs
+        to (a command typed in a side thread of a room needs no echo there),
+        and for the rooms bridged with it (they get a copy of every answer).
         """
-        return place in (self.place, self.message.room.id)
+        return place in (self.place, *self.app.bridges.rooms(self.message.room.id))
 
     @property
     def now(self) -> datetime:

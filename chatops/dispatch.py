@@ -54,13 +54,17 @@ class Dispatcher:
 
     async def handle(self, message: Message) -> None:
         """Handle one inbound message.  Never raises: whatever goes wrong is answered and logged."""
-        text = message.text
-        if not text.startswith(self.prefixes) or self.recent.seen(message.event_id):
+        command = message.text.startswith(self.prefixes)
+        bridged = self.app.bridges.bridged(message.room.id)
+        if not (command or bridged) or self.recent.seen(message.event_id):
             return
         try:
             if self._needs_claim(message) and not await self.claims.claim(message):
                 return  # another replica (or this one, before a takeover) handled it
-            await self._handle(message)
+            if bridged:
+                await self._mirror(message)  # before its answers, so every room reads them in order
+            if command:
+                await self._handle(message)
         except Exception:
             log.exception("handling %r failed", message.event_id)
             await self.app.outbound.send(
@@ -68,6 +72,12 @@ class Dispatcher:
                 "Sorry — that command failed inside chatops; the error is logged.",
                 message.thread,
             )
+
+    async def _mirror(self, message: Message) -> None:
+        try:
+            await self.app.bridges.mirror(message)
+        except Exception:
+            log.exception("mirroring %r into its bridge failed", message.event_id)
 
     def _needs_claim(self, message: Message) -> bool:
         """Whether another process may have this command too: a replica's transport that replays."""

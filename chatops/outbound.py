@@ -52,6 +52,7 @@ class Outbound:
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
         self._when_sent: list[tuple[str, Callable[[str], Awaitable[None]]]] = []
+        self._awaited: dict[int, asyncio.Future[MessageRef]] = {}  # outbox rows a send waits on
 
     def _lock(self, room_id: str) -> asyncio.Lock:
         lock = self._locks.get(room_id)
@@ -82,6 +83,8 @@ class Outbound:
             log.error("no transport for room %s", room_id)
             return None
         body = as_content(content)
+        if self.app.bridges.bridged(room_id):
+            return await self._send_bridged(room_id, body, thread)
         key = f"d{uuid.uuid4().hex[:20]}"  # kept if the message must wait in the outbox
         async with self._lock(room_id):
             if not self._waiting(room_id):
@@ -110,6 +113,71 @@ class Outbound:
         await self._store(room_id, body, thread, key)
         return None
 
+    async def _send_bridged(self, room_id: str, body: Content, thread: ThreadRef | None) -> MessageRef | None:
+        """To every room of the bridge, as outbox rows: each room's messages stay in one order, and a
+        copy waits for a platform that is down.  The caller gets the message in ``room_id``, if it is
+        sent within the direct bound (later it still goes, in order)."""
+        sent: asyncio.Future[MessageRef] = asyncio.get_running_loop().create_future()
+        awaited: list[int] = []
+
+        async def store(tx: Tx) -> None:
+            row_id = await self._insert_copies(tx, room_id, body, thread, tag=None, key=None)
+            awaited.append(row_id)
+            self._awaited[row_id] = sent
+
+        try:
+            await self.app.db.write(store)
+        except Exception:
+            log.exception("a message to %s could not be stored for its bridge", room_id)
+            return None
+        try:
+            await self.deliver_pending()
+            if not self.app.serving:
+                return None
+            async with asyncio.timeout(self._direct_timeout_s()):
+                return await asyncio.shield(sent)
+        except TimeoutError:
+            log.error("a message to bridged room %s waits in the outbox", room_id)
+            return None
+        finally:
+            for row_id in awaited:
+                self._awaited.pop(row_id, None)
+
+    async def _insert_copies(
+        self,
+        tx: Tx,
+        room_id: str,
+        body: Content,
+        thread: ThreadRef | None,
+        *,
+        tag: str | None,
+        key: str | None,
+    ) -> int:
+        """One outbox row per room of the bridge, sharing a ``copies`` key; the id of ``room_id``'s row."""
+        copies = f"f{uuid.uuid4().hex}"
+        content = to_json(body)
+        first = 0
+        for target in self.app.bridges.rooms(room_id):
+            in_thread = thread
+            if target != room_id:
+                in_thread = await self.app.bridges.thread_in(tx.conn, room_id, thread, target)
+            result = await tx.execute(
+                insert(outbox).values(
+                    room_id=target,
+                    thread_id=in_thread.id if in_thread else None,
+                    content=content,
+                    created_at=self.app.clock.now(),
+                    attempts=0,
+                    tag=tag,
+                    idempotency_key=key if target == room_id else None,
+                    copies=copies,
+                )
+            )
+            if target == room_id:
+                first = int(result.inserted_primary_key[0])
+        tx.after_commit(self.deliver_pending)
+        return first
+
     def _direct_timeout_s(self) -> float:
         """Below the plugin timeout, so a command's answer is stored rather than cancelled."""
         return min(DELIVERY_TIMEOUT_S, self.app.config.core.hook_timeout_s / 2)
@@ -129,15 +197,19 @@ class Outbound:
                 del self._storing[room_id]
         await self.deliver_pending()  # a pass settles whether the room still waits
 
-    async def edit(self, ref: MessageRef, content: str | Content) -> None:
+    async def edit(self, ref: MessageRef, content: str | Content, *, alone: bool = False) -> None:
         """Replace a message's content, in order with the room's sends.  Failures are logged.
 
         Edits of one message that pile up while its room is busy (or rate limited)
         are coalesced: the latest content is sent once and every caller returns.
-        Where the transport cannot edit, nothing happens.
+        Where the transport cannot edit, nothing happens.  The copies of a message in bridged
+        rooms are edited too (``alone``: only this one).
         """
         room_id, _ = split_address(ref.room_id)
         ref = MessageRef(room_id=room_id, id=ref.id)
+        if not alone:
+            for copy in await self.app.bridges.copies_of(ref, as_content(content)):
+                await self.edit(copy, content, alone=True)
         transport = self.app.transports.get(transport_of(room_id))
         if transport is None:
             log.error("no transport for room %s", room_id)
@@ -154,6 +226,17 @@ class Outbound:
                 await transport.edit(ref, latest)
             except Exception:
                 log.exception("editing %s in %s failed", ref.id, ref.room_id)
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Take a message back, in order with the room's sends (capability ``deletes``).  Logs failures."""
+        transport = self.app.transports.get(transport_of(ref.room_id))
+        if transport is None or not transport.capabilities.deletes:
+            return
+        async with self._lock(ref.room_id):
+            try:
+                await transport.delete(ref)
+            except Exception:
+                log.exception("deleting %s in %s failed", ref.id, ref.room_id)
 
     async def send_direct(self, user: User, content: str | Content) -> MessageRef | None:
         transport = self.app.transports.get(user.transport)
@@ -183,6 +266,9 @@ class Outbound:
         """
         room_id, in_thread = split_address(room_id)
         thread = thread or in_thread
+        if to_user is None and self.app.bridges.bridged(room_id):
+            await self._insert_copies(tx, room_id, as_content(content), thread, tag=tag, key=key)
+            return
         await tx.execute(
             insert(outbox).values(
                 room_id=room_id,
@@ -272,6 +358,9 @@ class Outbound:
             if row.room_id in blocked:
                 continue
             ref = await self._deliver(row)
+            awaited = self._awaited.get(row.id)
+            if ref is not None and awaited is not None and not awaited.done():
+                awaited.set_result(ref)
             # Marked while the next one is sent: the marks of a busy pass share commits.
             marks.append(asyncio.create_task(self._mark_and_tell(row, ref)))
             if ref is None:
@@ -305,6 +394,8 @@ class Outbound:
         thread = ThreadRef(room_id=row.room_id, id=row.thread_id) if row.thread_id else None
         async with self._lock(row.room_id):
             try:
+                if thread is not None:
+                    thread = await self.app.bridges.sent_thread(thread)
                 room_id = row.room_id
                 if row.to_user:
                     user_id, _, name = row.to_user.partition("\n")

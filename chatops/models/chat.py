@@ -94,6 +94,27 @@ class Message(_Frozen):
     sender: User
     text: str
     thread: ThreadRef | None = None
+    # The platform's id of the message (as threads, edits and deletions refer to it), where it
+    # is a message at all (not a button pressed); and what was typed, where ``text`` is the
+    # command made of it (a mention of the bot turned into the prefix): bridged rooms mirror these.
+    message_id: str | None = None
+    said: str | None = None
+
+
+class MessageEdited(_Frozen):
+    """A person changed a message they had sent (delivered only from bridged rooms)."""
+
+    room: Room
+    sender: User
+    message_id: str
+    text: str
+
+
+class MessageDeleted(_Frozen):
+    """A message was taken back (delivered only from bridged rooms)."""
+
+    room: Room
+    message_id: str
 
 
 class Capabilities(_Frozen):
@@ -111,3 +132,8 @@ class Capabilities(_Frozen):
     topics: bool = True
     direct_messages: bool = True
     markdown: bool = False
+    deletes: bool = False
+    # Receives every message typed in its rooms, not only commands (Discord: the message
+    # content intent): needed to mirror a room into bridged ones.
+    reads_messages: bool = True
+    end_to_end_encrypted: bool = False

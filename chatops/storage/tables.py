@@ -52,9 +52,23 @@ outbox = Table(
     Column("tag", String(255), nullable=True),  # what the message is about (page:17), to find it again
     Column("message_id", String(255), nullable=True),  # the platform's id once sent
     Column("idempotency_key", String(64), nullable=True),  # a direct send's, when it had to wait here
+    # Copies of one message in bridged rooms share this key (``chatops.bridges``): an edit of one is an
+    # edit of all.  A mirrored person's message: ``said:<room>:<message id>``.
+    Column("copies", String(255), nullable=True),
 )
 Index("ix_chatops_outbox_unsent", outbox.c.sent_at, outbox.c.id)
 Index("ix_chatops_outbox_tag", outbox.c.tag)
+Index("ix_chatops_outbox_copies", outbox.c.copies, outbox.c.room_id, unique=True)
+Index("ix_chatops_outbox_message", outbox.c.room_id, outbox.c.message_id)
+
+room_links = Table(  # rooms bridged into one conversation (chatops.bridges)
+    "chatops_room_links",
+    metadata,
+    Column("room_id", String(255), primary_key=True),
+    Column("bridge", String(64), nullable=False),
+    Column("linked_at", UTCDateTime, nullable=False),
+)
+Index("ix_chatops_room_links_bridge", room_links.c.bridge)
 
 inbound = Table(  # commands claimed by event id, so replicas handle each once (chatops.claims)
     "chatops_inbound",

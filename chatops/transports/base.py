@@ -121,6 +121,19 @@ class Transport(ABC):
         """Replace a message's content in place (capability ``edits``)."""
         raise NotImplementedError
 
+    async def delete(self, ref: MessageRef) -> None:
+        """Take one of the bot's messages back (capability ``deletes``): a mirror whose original went."""
+        raise NotImplementedError
+
+    async def encrypted(self, room_id: str) -> bool:
+        """Whether the room is end-to-end encrypted (only where capability ``end_to_end_encrypted``)."""
+        return False
+
+    @property
+    def label(self) -> str:
+        """The platform's name as people read it (``Slack``), e.g. beside a mirrored author."""
+        return self.name[:1].upper() + self.name[1:]
+
     async def pin(self, ref: MessageRef) -> None:
         """Pin a message in its room (capability ``pins``)."""
 
