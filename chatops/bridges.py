@@ -185,6 +185,35 @@ class Bridges:
             )
         )
 
+    async def record_copy(self, tx: Tx, original: MessageRef, copy: MessageRef) -> None:
+        """Remember ``copy`` (sent on its own, e.g. to a room as it joins the bridge) as a copy of
+        ``original``: edits of the original then reach it."""
+        key = await tx.conn.scalar(
+            select(outbox.c.copies).where(
+                outbox.c.room_id == original.room_id,
+                outbox.c.message_id == original.id,
+                outbox.c.copies.is_not(None),
+            )
+        )
+        if key is None:
+            key = f"f{uuid.uuid4().hex}"
+            await self._sent_row(tx, original, key)
+        await self._sent_row(tx, copy, str(key))
+
+    async def _sent_row(self, tx: Tx, ref: MessageRef, key: str) -> None:
+        """An outbox row for a message sent outside it: a record of where the message is, never sent."""
+        now = self.app.clock.now()
+        row = {
+            "room_id": ref.room_id,
+            "content": to_json(Content(())),
+            "created_at": now,
+            "sent_at": now,
+            "attempts": 0,
+            "message_id": ref.id,
+            "copies": key,
+        }
+        await upsert(tx, outbox, row, ["copies", "room_id"])
+
     # --- people's messages, mirrored ---
 
     async def mirror(self, message: Message) -> None:

@@ -20,7 +20,7 @@ from chatops.commands.parser import MissingArguments, ParseError, parse_argument
 from chatops.context import CommandContext, UserError
 from chatops.dedup import RecentIds
 from chatops.hooks import PluginFailure
-from chatops.models.chat import Message
+from chatops.models.chat import Message, User
 from chatops.models.content import Form, as_content
 from chatops.permissions import ADMIN, ANYONE, RoleHolders, describe_allowed
 
@@ -210,11 +210,20 @@ class Dispatcher:
             "chatops_context_roles", on_failure=self.failure_reporter(ctx), answers=True, ctx=ctx
         ):
             roles.update(part)
+        mine = await self.accounts(ctx.sender)
         for role in allowed:
             info = roles.get(role)
-            if info is not None and any(u.id == ctx.sender.id for u in info.holders):
+            if info is not None and any(u.id in mine for u in info.holders):
                 return None
         return f"Only {describe_allowed(allowed, roles)} can {permission.action}."
+
+    async def accounts(self, user: User) -> set[str]:
+        """The ids of every account of the person behind ``user`` (``chatops_accounts``), theirs included:
+        a role held on one platform is theirs on every platform."""
+        found = {user.id}
+        for part in await self.app.hooks.call("chatops_accounts", app=self.app, user=user):
+            found.update(u.id for u in part or [])
+        return found
 
     def failure_reporter(self, ctx: CommandContext) -> Any:
         async def report(failure: PluginFailure) -> None:

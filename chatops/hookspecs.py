@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from chatops.commands.declare import Command, CommandGroup
     from chatops.context import CommandContext
     from chatops.events import DomainEvent
+    from chatops.models.chat import User
     from chatops.permissions import RoleHolders
     from chatops.scheduler import TimerHandler
     from chatops.storage.db import Tx
@@ -150,6 +151,27 @@ async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] |
     the holders when it refuses.  Example: inside an incident room the roles
     plugin returns ``{"ic": RoleHolders(label="Incident Commander", holders=(alice,))}``.
     Collected and merged.
+    """
+
+
+@hookspec
+async def chatops_accounts(app: App, user: User) -> list[User] | None:
+    """The same person's accounts on other platforms (an identity map).
+
+    The command layer counts a role held by any of a person's accounts as
+    theirs (the IC who declared on Matrix may resolve from Slack), and plugins
+    use it to reach people on their own platform (an invitation into the
+    incident's bridged Discord room goes to their Discord account).
+    Collected; ``user`` itself need not be returned.
+    """
+
+
+@hookspec(firstresult=True)
+def chatops_person_named(app: App, handle: str, transport: str) -> User | None:
+    """A person named by a handle that is not a mention on this platform (``@bob`` typed on
+    Matrix for someone only on Slack): their account, preferably on ``transport``.
+
+    First result wins; the on-call plugin answers from its people.
     """
 
 

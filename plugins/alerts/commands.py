@@ -194,7 +194,7 @@ def _silence_spec(words: list[str]) -> tuple[list[Matcher], timedelta, str]:
 
 async def _stream(ctx: CommandContext) -> str:
     async with ctx.app.db.read() as conn:
-        incident = await incident_store.at(conn, ctx.place)
+        incident = await incident_store.at(conn, ctx.place, ctx.app.bridges.rooms(ctx.room.id))
     return f"incident:{incident.id}" if incident else "alerts:silences"
 
 

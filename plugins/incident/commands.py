@@ -12,7 +12,7 @@ from chatops.clock import format_duration, parse_instant
 from chatops.models.content import Form, FormField
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time, relative
-from chatops_plugins.incident import api, links, lookup, rooms, store
+from chatops_plugins.incident import api, bridging, links, lookup, rooms, store
 from chatops_plugins.incident.config import IncidentConfig
 from chatops_plugins.incident.domain import (
     EarlyResolve,
@@ -73,6 +73,12 @@ def config(ctx: CommandContext) -> IncidentConfig:
     Option("--near-miss", is_flag=True, help="caught before users were affected"),
     Option("--tag", label, multiple=True, metavar="TAG"),
     Option("--service", label, multiple=True, metavar="SERVICE"),
+    Option(
+        "--also",
+        bridging.platforms,
+        help="open its room on these platforms too, bridged (e.g. slack,discord)",
+        metavar="PLATFORMS",
+    ),
     help="declare an incident and open its room",
     example='!incident declare "Checkout API errors" --sev 2',
     permission=DECLARE,
@@ -94,6 +100,7 @@ async def declare(
     near_miss: bool,
     tag: list[str],
     service: list[str],
+    also: list[str] | None,
 ) -> None:
     settings = config(ctx)
     scale = lookup.scale_of(ctx.app)
@@ -101,6 +108,10 @@ async def declare(
         api.check_title(ctx.app, title)
     except Refused as refused:
         raise UserError(str(refused)) from None
+    if also:  # refused before anything is made: a half-bridged incident helps nobody
+        reason = await bridging.refusal(ctx.app, ctx.room.id, also)
+        if reason is not None:
+            raise UserError(reason)
     now = ctx.now
     if started is not None and started > now:
         raise UserError(
@@ -126,11 +137,14 @@ async def declare(
         )
 
     inc = await ctx.app.db.write(write)
-    inc = await rooms.open_room(ctx, inc, settings.declarer_is_ic)
+    inc = await rooms.open_room(ctx, inc, settings.declarer_is_ic, own_room=bool(also))
+    bridged = await bridging.bridge(ctx.app, inc, also or [], ctx.sender)
+    bridged += await bridging.apply_rules(ctx.app, inc, ctx.sender)
     lines = [f'{drill_prefix(inc)}{inc.ref} declared · {scale.label(inc.severity)} · "{inc.title}"']
     roles_line = await ctx.app.hooks.call("chatops_incident_status_lines", app=ctx.app, incident=inc)
     lines.extend(line for part in roles_line for line in part)
     lines.append(rooms.place_line(ctx.app, inc))
+    lines.extend(bridged)
     due = next_update_due(inc, scale)
     hint = f"Assign roles: !incident role tech-lead @name --id {inc.id}"
     if due is not None:
@@ -143,6 +157,28 @@ async def declare(
             f"!incident sev <{scale.range_hint()}> --id {inc.id}"
         )
     await ctx.reply("\n".join(lines))
+
+
+BRIDGE = Permission("incident.bridge", ("ic", "admin"), "open an incident's room on another platform")
+
+
+@incident.command(
+    "bridge",
+    Arg("platforms", bridging.platforms, help="where else to open the room (e.g. slack or slack,discord)"),
+    ID,
+    help="open the incident's room on other platforms too, bridged with this one",
+    example="!incident bridge discord",
+    permission=BRIDGE,
+)
+async def bridge(ctx: CommandContext, platforms: list[str], id: int | None) -> None:
+    inc = await lookup.find(ctx)
+    if inc.room_id is not None:
+        reason = await bridging.refusal(ctx.app, inc.room_id, platforms)
+        if reason is not None:
+            raise UserError(reason)
+    problems = await bridging.bridge(ctx.app, inc, platforms, ctx.sender)
+    if problems:
+        await ctx.reply("\n".join(problems))  # the rooms that did open said so in the notice
 
 
 async def _move(ctx: CommandContext, target: Status, text: str | None, force: str | None = None) -> Incident:

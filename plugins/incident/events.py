@@ -86,6 +86,15 @@ class ServiceAdded(IncidentEvent):
     service: str
 
 
+class RoomBridged(IncidentEvent):
+    """The incident's room was opened on another platform too, and bridged with it."""
+
+    kind = "room_bridged"
+    room_id: str
+    room_name: str
+    platform: str
+
+
 class RoomCreated(IncidentEvent):
     """The incident got its place: a room, or a thread (``thread``) in the channel it was declared in."""
 

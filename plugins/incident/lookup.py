@@ -77,7 +77,7 @@ async def _find(ctx: CommandContext, conn: AsyncConnection | Tx) -> Incident:
     if wanted is not None:
         incident = await store.get(conn, wanted)
     else:
-        incident = await store.at(conn, ctx.place)
+        incident = await store.at(conn, ctx.place, ctx.app.bridges.rooms(ctx.room.id))
         if incident is None:
             open_refs = ", ".join(i.ref for i in await store.listing(conn) if not i.private) or "none"
             raise UserError(

@@ -51,8 +51,13 @@ async def announce(ctx: CommandContext, inc: Incident, text: str) -> None:
         await ctx.app.outbound.send(inc.room_id, f"{text} (by @{ctx.sender.name})")
 
 
-async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) -> Incident:
-    """Open the place of an incident declared by a command (its sender is invited to a room)."""
+async def open_room(
+    ctx: CommandContext, inc: Incident, ic_is_declarer: bool, own_room: bool = False
+) -> Incident:
+    """Open the place of an incident declared by a command (its sender is invited to a room).
+
+    ``own_room``: a room whatever the severity asks for (one to bridge to other platforms).
+    """
     return await open_place_for(
         ctx.app,
         ctx.transport,
@@ -61,6 +66,7 @@ async def open_room(ctx: CommandContext, inc: Incident, ic_is_declarer: bool) ->
         ctx.sender if ic_is_declarer else None,
         ctx.place,
         ctx.room.name,
+        own_room=own_room,
     )
 
 
@@ -94,6 +100,8 @@ async def open_place_for(
     ic: User | None,
     origin: str | None,
     origin_name: str | None = None,
+    *,
+    own_room: bool = False,
 ) -> Incident:
     """Give a stored incident the place its severity asks for: a room, a thread, or none (record only).
 
@@ -106,7 +114,10 @@ async def open_place_for(
         return inc
     opening.add(inc.id)
     try:
-        placed = await _open_place(app, transport, inc, invite, ic, origin, origin_name)
+        if own_room:
+            placed = await _open_room(app, transport, inc, invite, ic, origin)
+        else:
+            placed = await _open_place(app, transport, inc, invite, ic, origin, origin_name)
     finally:
         opening.discard(inc.id)
     async with app.db.read() as conn:
@@ -230,7 +241,11 @@ async def open_room_by_id(app: App, incident_id: int, origin_room_id: str | None
     transport = transport or next(iter(app.transports.values()), None)
     if inc is None or transport is None:
         return inc
-    return await open_place_for(app, transport, inc, [], None, origin_room_id)
+    placed = await open_place_for(app, transport, inc, [], None, origin_room_id)
+    from chatops_plugins.incident import bridging  # it builds on this module
+
+    await bridging.apply_rules(app, placed, None)
+    return placed
 
 
 async def upgrade(ctx: CommandContext, inc: Incident) -> Incident:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
@@ -46,12 +47,18 @@ async def by_room(conn: AsyncConnection | Tx, room_id: str) -> Incident | None:
     return None if row is None else _incident(row)
 
 
-async def at(conn: AsyncConnection | Tx, place: str) -> Incident | None:
-    """The incident worked at ``place``: a room, or a thread (an incident's own, else its room's)."""
+async def at(conn: AsyncConnection | Tx, place: str, bridged: Sequence[str] = ()) -> Incident | None:
+    """The incident worked at ``place``: a room, or a thread (an incident's own, else its room's),
+    or a room ``bridged`` with the incident's (``app.bridges.rooms``)."""
     found = await by_room(conn, place)
     room_id, thread = split_address(place)
     if found is None and thread is not None:
         found = await by_room(conn, room_id)  # a thread people opened inside an incident's room
+    for other in bridged:
+        if found is not None:
+            break
+        if other != room_id:
+            found = await by_room(conn, other)
     return found
 
 

@@ -107,6 +107,29 @@ async def chatops_oncall_lookup(app: App, schedule: str, at: datetime) -> str | 
 
 
 @hookimpl
+async def chatops_accounts(app: App, user: User) -> list[User]:
+    """The identity map: the other accounts of the person ``user`` is (config, then proven links)."""
+    async with app.db.read() as conn:
+        key = await people.person_of(app, conn, user.id)
+        if key is None:
+            return []
+        found = await people.person(app, conn, key)
+    return [account for account in found.accounts if account.id != user.id]
+
+
+@hookimpl
+def chatops_person_named(app: App, handle: str, transport: str) -> User | None:
+    """``@bob``, a key of ``oncall.people``: bob's account on ``transport``, else his first one."""
+    config: OncallConfig = app.section("oncall")
+    key = handle.removeprefix("@")
+    person = config.people.get(key)
+    if person is None or not person.accounts:
+        return None
+    accounts = [User(id=a, name=key) for a in person.accounts]
+    return next((a for a in accounts if a.transport == transport), accounts[0])
+
+
+@hookimpl
 async def chatops_context_roles(ctx: CommandContext) -> dict[str, RoleHolders] | None:
     """``responder``: anyone the on-call config knows (who may page and override)."""
     if ctx.command.permission is None or RESPONDER not in ctx.command.permission.default_roles:

@@ -381,7 +381,7 @@ async def page(ctx: CommandContext, target: str, message: str, sev: int | None) 
     from chatops_plugins.incident import store as incidents
 
     async def write(tx: Tx) -> tuple[paging.Page, bool]:
-        incident = await incidents.at(tx, ctx.place)
+        incident = await incidents.at(tx, ctx.place, ctx.app.bridges.rooms(ctx.room.id))
         practice = incident.drill if incident else await paging.practice_room(tx, ctx.room.id)
         if practice:
             await _practice_target(tx, ctx, route)

@@ -16,7 +16,7 @@ from chatops_plugins.incident.events import stream_of
 from chatops_plugins.oncall.schedule import localize
 from chatops_plugins.postmortem.document import Action, Document, Entry, Facts
 from chatops_plugins.postmortem.tables import action_items, postmortems
-from chatops_plugins.timeline import describe
+from chatops_plugins.timeline import describe, several_platforms, who
 
 if TYPE_CHECKING:
     from chatops.app import App
@@ -141,8 +141,9 @@ async def document(app: App, conn: Any, incident: Incident) -> Document:
         services=incident.services,
         roles=tuple((labels.get(role, role), f"@{user.name}") for role, user in roles.items()),
     )
+    several = several_platforms(event.actor for event in events)  # a bridged incident: say where
     timeline = tuple(
-        Entry(event.at, "@" + event.actor.split(":", 1)[-1], describe(event, scale), ":" in event.actor)
+        Entry(event.at, who(app, event.actor, several), describe(event, scale), ":" in event.actor)
         for event in events
     )
     return Document(

@@ -15,9 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chatops import Arg, CommandContext, CommandGroup, Option, Permission, User, UserError, hookimpl
 from chatops.events import DomainEvent
+from chatops.models.chat import transport_of
 from chatops.permissions import RoleHolders
 from chatops.storage.db import Tx
-from chatops_plugins.incident import lookup, rooms, store
+from chatops_plugins.incident import bridging, lookup, rooms, store
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import Incident, Place
 from chatops_plugins.incident.events import RoleAssigned
@@ -105,7 +106,10 @@ def role_key(raw: str, ctx: CommandContext) -> str:
 
 
 def person(raw: str, ctx: CommandContext) -> User:
-    user = ctx.transport.resolve_mention(raw)
+    """A mention on this platform, else a person of the identity map (``@bob``, on another platform)."""
+    user = ctx.transport.resolve_mention(raw) or ctx.app.hooks.call_first_sync(
+        "chatops_person_named", app=ctx.app, handle=raw, transport=ctx.transport.name
+    )
     if user is None:
         raise ValueError(f"{raw!r} is not a person; mention them, e.g. @alice")
     return user
@@ -173,20 +177,30 @@ async def assign(ctx: CommandContext, role: str, user: User | None, clear: bool,
 async def _bring_into_room(
     ctx: CommandContext, inc: Incident, role: str, user: User | None, previous: User | None
 ) -> None:
-    """The new holder joins the incident room; the Incident Commander moderates it."""
-    transport = rooms.transport_for(ctx.app, inc)
-    if transport is None or inc.room_id is None or rooms.place_of(inc) is not Place.ROOM:
+    """The new holder joins the incident room; the Incident Commander moderates it.
+
+    A bridged incident has a room on several platforms: the holder is invited into each
+    where they have an account (the identity map), so they work on their own platform.
+    """
+    if inc.room_id is None or rooms.place_of(inc) is not Place.ROOM:
         return  # a thread is in a channel people already share
-    try:
-        if user is not None:
-            await transport.invite(inc.room_id, user)
-        if role == "ic":
-            if previous is not None:
-                await transport.set_moderator(inc.room_id, previous, False)
-            if user is not None:
-                await transport.set_moderator(inc.room_id, user, True)
-    except Exception:
-        log.exception("updating %s's room for the new %s failed", inc.ref, role)
+    app = ctx.app
+    for room_id in app.bridges.rooms(inc.room_id):
+        transport = app.transports.get(transport_of(room_id))
+        if transport is None:
+            continue
+        try:
+            if role == "ic":
+                for account in await bridging.accounts_on(
+                    app, [previous] if previous else [], transport.name
+                ):
+                    await transport.set_moderator(room_id, account, False)
+            for account in await bridging.accounts_on(app, [user] if user else [], transport.name):
+                await transport.invite(room_id, account)
+                if role == "ic":
+                    await transport.set_moderator(room_id, account, True)
+        except Exception:
+            log.exception("updating %s's room %s for the new %s failed", inc.ref, room_id, role)
 
 
 @group.command("roles", ID, help="who holds which role", example="!incident roles")

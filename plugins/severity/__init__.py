@@ -22,7 +22,7 @@ from chatops.models.content import Content, Mention, Text
 from chatops.scheduler import Timer, TimerHandler
 from chatops.storage.db import Tx
 from chatops.timefmt import local_time
-from chatops_plugins.incident import lookup, rooms, store
+from chatops_plugins.incident import bridging, lookup, rooms, store
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import (
     Place,
@@ -176,6 +176,7 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
     changed, before = await ctx.app.db.write(write)
     changed = await rooms.upgrade(ctx, changed)
     await rooms.refresh(ctx.app, changed.id)
+    bridged = await bridging.apply_rules(ctx.app, changed, ctx.sender)
     every = scale.level(level).update_every
     due = next_update_due(changed, scale)
     cadence = (
@@ -189,7 +190,7 @@ async def change_severity(ctx: CommandContext, level: int, reason: str | None, i
         else f"{inc.ref} severity {scale.label(before)} → {scale.label(level)}"
         + (f" ({reason})." if reason else ".")
     )
-    await announce(ctx, changed, what + cadence)
+    await announce(ctx, changed, "\n".join([what + cadence, *bridged]))
 
 
 async def _confirmed(tx: Tx, incident_id: int) -> bool:

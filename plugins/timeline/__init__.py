@@ -8,20 +8,35 @@ timeline includes the events of duplicates merged into it, marked ``[INC-9]``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from chatops import CommandContext, CommandGroup, hookimpl
 from chatops.events import DomainEvent, kind_of
+from chatops.models.chat import transport_of
 from chatops.timefmt import local_time
 from chatops_plugins.incident import links, lookup
 from chatops_plugins.incident.commands import ID
 from chatops_plugins.incident.domain import SeverityScale
 
+if TYPE_CHECKING:
+    from chatops.app import App
+
 group = CommandGroup("incident")
 
 
-def _who(actor: str) -> str:
-    return "@" + actor.split(":", 1)[-1]
+def who(app: App, actor: str, several_platforms: bool) -> str:
+    """``@bob``, with the platform the event came from (``@bob (Slack)``) when an incident spans several."""
+    name = "@" + actor.split(":", 1)[-1]
+    if not several_platforms or ":" not in actor:
+        return name  # one platform, or the bot's own actors (alerts, oncall)
+    transport = app.transports.get(transport_of(actor))
+    return f"{name} ({transport.label if transport else transport_of(actor)})"
+
+
+def several_platforms(actors: Iterable[str]) -> bool:
+    """Whether people acted from more than one platform (a bridged incident)."""
+    return len({transport_of(a) for a in actors if ":" in a}) > 1
 
 
 def describe(event: DomainEvent, scale: SeverityScale) -> str:
@@ -55,6 +70,8 @@ def describe(event: DomainEvent, scale: SeverityScale) -> str:
         return f"service {data['service']}"
     if kind == "room_created":
         return f"{data['room_name']} opened" if data.get("thread") else f"room {data['room_name']} opened"
+    if kind == "room_bridged":
+        return f"room {data['room_name']} opened on {data['platform']}, bridged"
     if kind == "incident_linked":
         return f"related to INC-{data['other_id']}"
     if kind == "incident_unlinked":
@@ -74,10 +91,11 @@ async def timeline(ctx: CommandContext, id: int | None) -> None:
         entries = await links.merged_timeline(conn, inc.id)  # with merged duplicates' events
     now = ctx.now
     lines = [f"{inc.ref} timeline ({ctx.app.config.core.timezone}):"]
+    several = several_platforms(event.actor for _, event in entries)
     for source, event in entries:
         mark = "" if source == inc.id else f"[INC-{source}] "
         at = local_time(event.at, ctx.tz, now)
-        lines.append(f"{at}  {_who(event.actor)}  {mark}{describe(event, scale)}")
+        lines.append(f"{at}  {who(ctx.app, event.actor, several)}  {mark}{describe(event, scale)}")
     await ctx.reply("\n".join(lines))
 
 
