@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from people import PASSWORD, Person
 from synapse_server import Synapse, SynapseUnavailable, synapse_python
+from three_platforms import ThreePlatforms, fakes
 
 from chatops.app import App
 from chatops.config import load_config
@@ -118,3 +119,36 @@ async def bot(
     await runner.start()
     yield runner
     await runner.stop()
+
+
+@pytest.fixture
+def three_platforms_config() -> dict[str, Any]:
+    """Config overrides for ``three_platforms`` (override this fixture, e.g. ``{"bridging": {...}}``)."""
+    return {}
+
+
+@pytest_asyncio.fixture
+async def three_platforms(
+    synapse: Synapse,
+    people: People,
+    tmp_path: Path,
+    chatops_plugins: list[tuple[str, object]],
+    three_platforms_config: dict[str, Any],
+) -> AsyncIterator[ThreePlatforms]:
+    """One running chatops on Synapse, the local Slack and the local Discord; all stopped afterwards."""
+    await people.register("chatops")
+    slack, discord = await fakes()
+    runner: ThreePlatforms | None = None
+    try:  # the fakes stop even when the config is refused or the app fails to start
+        runner = ThreePlatforms(
+            synapse, people, slack, discord, tmp_path, three_platforms_config, chatops_plugins
+        )
+        await runner.start()
+        yield runner
+    finally:
+        try:
+            if runner is not None:
+                await runner.stop()
+        finally:
+            await slack.stop()
+            await discord.stop()
