@@ -106,10 +106,12 @@ def role_key(raw: str, ctx: CommandContext) -> str:
 
 
 def person(raw: str, ctx: CommandContext) -> User:
-    """A mention on this platform, else a person of the identity map (``@bob``, on another platform)."""
-    user = ctx.transport.resolve_mention(raw) or ctx.app.hooks.call_first_sync(
+    """A person of the identity map (``@bob``: their account here, else on their platform), else a
+    mention on this platform."""
+    named = ctx.app.hooks.call_first_sync(
         "chatops_person_named", app=ctx.app, handle=raw, transport=ctx.transport.name
     )
+    user = named or ctx.transport.resolve_mention(raw)
     if user is None:
         raise ValueError(f"{raw!r} is not a person; mention them, e.g. @alice")
     return user

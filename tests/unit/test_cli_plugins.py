@@ -18,5 +18,5 @@ def test_each_plugin_shows_its_version_hooks_commands_and_config(
     block = out[out.index("\nincident (") + 1 :].split("\n", 4)
     assert block[0] == f"incident (chatops {__version__})"
     assert block[1].startswith("  hooks: chatops_commands, chatops_config_models")
-    assert block[2].startswith("  commands: incident declare, ")
+    assert block[2].startswith("  commands: incident bridge, incident declare, ")
     assert block[3].startswith("  config: incident (IncidentConfig: declarer_is_ic, room_prefix")
