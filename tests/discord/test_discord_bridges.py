@@ -99,3 +99,19 @@ async def test_a_command_in_a_bridged_channel_is_mirrored_and_answered_in_both(
     copy, answered = bots(war_room)
     assert text(copy) == "alice (Discord): !incident list"  # what was typed first, then the answer
     assert text(answered) == text(answer) and len(bots(ops)) == 1
+
+
+async def test_without_the_message_content_intent_a_channel_cannot_join_a_bridge(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    runner = DiscordBot(
+        discord_server, tmp_path, [], config={"bridging": {"enabled": True}}, text_commands=False
+    )
+    app = await runner.start()
+    try:
+        transport = app.transports["discord"]
+        assert not transport.capabilities.reads_messages and transport.capabilities.deletes
+        refusal = app.bridges.refusal(transport, encrypted_origin=False)
+        assert refusal is not None and "message content intent" in refusal
+    finally:
+        await runner.stop()

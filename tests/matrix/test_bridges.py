@@ -59,6 +59,10 @@ async def test_what_a_person_says_edits_and_redacts_follows_and_commands_are_ans
     war_room = await room_with_bot(alice, bot, "war room")
     app = bot.app
     assert app is not None
+    transport = app.transports["matrix"]  # this bot does not encrypt (conftest): nor are its rooms
+    assert not transport.capabilities.end_to_end_encrypted and not await transport.encrypted(
+        f"matrix:{lobby}"
+    )
     await app.db.write(lambda tx: app.bridges.link(tx, f"matrix:{lobby}", f"matrix:{war_room}"))
 
     pill = f'<a href="https://matrix.to/#/{bob}">Bob</a>'

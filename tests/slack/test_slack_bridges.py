@@ -102,3 +102,15 @@ async def test_a_command_in_a_bridged_channel_is_mirrored_and_answered_in_both(
     copy, answered = bots(war_room)
     assert copy.text == "alice (Slack): !incident list"  # what was typed first, then the answer
     assert answered.text == answer.text and len(bots(general)) == 1
+
+
+async def test_without_text_commands_a_channel_cannot_join_a_bridge(slack: FakeSlack, tmp_path: Path) -> None:
+    runner = SlackBot(slack, tmp_path, [], config={"bridging": {"enabled": True}}, text_commands=False)
+    app = await runner.start()
+    try:
+        transport = app.transports["slack"]
+        assert not transport.capabilities.reads_messages and transport.capabilities.deletes
+        refusal = app.bridges.refusal(transport, encrypted_origin=False)
+        assert refusal is not None and "transports.slack.text_commands" in refusal
+    finally:
+        await runner.stop()
