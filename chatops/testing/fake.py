@@ -8,7 +8,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
+from chatops.models.chat import (
+    Capabilities,
+    Message,
+    MessageDeleted,
+    MessageEdited,
+    MessageRef,
+    Room,
+    ThreadRef,
+    User,
+)
 from chatops.models.content import Content, Form, render_text
 from chatops.transports.base import Transport
 
@@ -31,7 +40,10 @@ class Sent:
 
 
 class FakeTransport(Transport):
-    """Records what the bot sends; ``say`` delivers a message as a person."""
+    """Records what the bot sends; ``message``, ``edited`` and ``deletion`` are what a person does.
+
+    Pass ``Capabilities(edits=True, deletes=True)`` to let bridged copies be deleted.
+    """
 
     def __init__(
         self,
@@ -50,6 +62,7 @@ class FakeTransport(Transport):
         self.invited: dict[str, list[str]] = {}
         self.forms: list[tuple[str, Form]] = []
         self.edits: list[tuple[str, str]] = []  # (message id, new text)
+        self.deleted: list[str] = []  # ids of the messages taken back
         self.pins: list[str] = []
         self.moderators: dict[str, set[str]] = {}
         self._ids = itertools.count(1)
@@ -69,15 +82,28 @@ class FakeTransport(Transport):
         event_id: str | None = None,
         thread: str | None = None,
     ) -> Message:
-        """A message as a person writes it; ``thread`` is the id of the thread's root message."""
+        """A message as a person writes it; ``thread`` is the id of the thread's root message.
+
+        Its ``message_id`` (what edits and deletions name) is its event id.
+        """
         where = self.room(room)
+        event = event_id or f"evt-{self._session}-{next(self._ids)}"
         return Message(
-            event_id=event_id or f"evt-{self._session}-{next(self._ids)}",
+            event_id=event,
             room=where,
             sender=self.user(user),
             text=text,
             thread=ThreadRef(room_id=where.id, id=thread) if thread else None,
+            message_id=event,
         )
+
+    def edited(self, message_id: str, text: str, user: str = "you", room: str = "lobby") -> MessageEdited:
+        """A person changing a message they sent (``message_id``: its ``Message.message_id``)."""
+        return MessageEdited(room=self.room(room), sender=self.user(user), message_id=message_id, text=text)
+
+    def deletion(self, message_id: str, room: str = "lobby") -> MessageDeleted:
+        """A message taken back."""
+        return MessageDeleted(room=self.room(room), message_id=message_id)
 
     async def send(
         self, room_id: str, content: Content, thread: ThreadRef | None, idempotency_key: str | None = None
@@ -110,6 +136,9 @@ class FakeTransport(Transport):
 
     async def edit(self, ref: MessageRef, content: Content) -> None:
         self.edits.append((ref.id, render_text(content)))
+
+    async def delete(self, ref: MessageRef) -> None:
+        self.deleted.append(ref.id)
 
     async def pin(self, ref: MessageRef) -> None:
         self.pins.append(ref.id)

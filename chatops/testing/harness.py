@@ -71,6 +71,24 @@ class Harness:
         await self.app.background.wait()
         return self.transport.sent[mark:]
 
+    async def edit(
+        self, message_id: str, text: str, *, user: str = "you", room: str = "lobby"
+    ) -> list[tuple[str, str]]:
+        """``user`` changes their message ``message_id`` (its event id) in ``room``: in a bridged
+        room its copies follow.  Return the edits the bot made meanwhile (message id, new text)."""
+        mark = len(self.transport.edits)
+        await self.app.bridges.edited(self.transport.edited(message_id, text, user, room))
+        await self.app.background.wait()
+        return self.transport.edits[mark:]
+
+    async def delete(self, message_id: str, *, room: str = "lobby") -> list[str]:
+        """A message of ``room`` is taken back: in a bridged room its copies go too (with capability
+        ``deletes``).  Return the ids of the messages the bot deleted meanwhile."""
+        mark = len(self.transport.deleted)
+        await self.app.bridges.deleted(self.transport.deletion(message_id, room))
+        await self.app.background.wait()
+        return self.transport.deleted[mark:]
+
     async def reply(self, text: str, **kwargs: Any) -> str:
         """The text of the first message sent in answer (in the room spoken in)."""
         room, thread = kwargs.get("room", "lobby"), kwargs.get("thread")

@@ -60,11 +60,9 @@ class ConsoleTransport(Transport):
         return found
 
     def message(self, sender: str, room: str, text: str) -> Message:
+        event_id = f"{self.name}-{self._session}-{next(self._ids)}"
         return Message(
-            event_id=f"{self.name}-{self._session}-{next(self._ids)}",
-            room=self.room(room),
-            sender=self.user(sender),
-            text=text,
+            event_id=event_id, room=self.room(room), sender=self.user(sender), text=text, message_id=event_id
         )
 
     async def say(self, sender: str, room: str, text: str) -> None:

@@ -4,7 +4,8 @@ REST answers with ``Content-Type: application/json`` exactly (discord.py
 compares it), rate-limit headers, and a Cloudflare-style 429 (``Via``,
 ``retry_after``) when a route is throttled.  The gateway speaks v10 over
 ``zlib-stream``: HELLO, IDENTIFY → READY + GUILD_CREATE, HEARTBEAT/ACK,
-RESUME → RESUMED, and dispatches MESSAGE_CREATE and INTERACTION_CREATE.
+RESUME → RESUMED, and dispatches MESSAGE_CREATE, MESSAGE_UPDATE, MESSAGE_DELETE
+and INTERACTION_CREATE.
 Interactions must be answered once, within 3 seconds, like Discord's.  It
 keeps what a guild would show (channels with topics, permission
 overwrites, messages with their edits, pins; direct messages; interaction
@@ -273,6 +274,14 @@ class FakeDiscord:
                 posted.components = body.get("components", [])
                 posted.edits += 1
                 return reply(self.message_json(channel_id, posted))
+            case ("DELETE", ["channels", channel_id, "messages", message_id]):
+                channel = self.channels[channel_id]
+                if message_id not in channel.messages:
+                    return reply({"message": "Unknown Message", "code": 10008}, 404)
+                del channel.messages[message_id]
+                if message_id in channel.pins:
+                    channel.pins.remove(message_id)
+                return reply(None, 204)
             case ("PUT", ["channels", channel_id, "messages", "pins", message_id]):
                 channel = self.channels[channel_id]
                 _ = channel.messages[message_id]
@@ -518,10 +527,29 @@ class FakeDiscord:
     # --- what people do ---
 
     def message(self, content: str, author: str, channel: str = OPS_ID) -> dict[str, Any]:
+        """A MESSAGE_CREATE payload: ``author`` types ``content`` in ``channel``."""
         posted = Posted(snowflake(), author, content, [], [])
         self.channels[channel].messages[posted.id] = posted
+        return self._typed(channel, posted)
+
+    def edit(self, channel: str, message_id: str, content: str) -> dict[str, Any]:
+        """A MESSAGE_UPDATE payload: the author edits the message (the whole message, as Discord sends it)."""
+        posted = self.channels[channel].messages[message_id]
+        posted.content, posted.edits = content, posted.edits + 1
+        return {**self._typed(channel, posted), "edited_timestamp": now_iso()}
+
+    def delete(self, channel: str, message_id: str) -> dict[str, Any]:
+        """A MESSAGE_DELETE payload: the message is taken back (only its ids are sent)."""
+        del self.channels[channel].messages[message_id]
+        data = {"id": message_id, "channel_id": channel}
+        guild = self.channels[channel].guild_id
+        return {**data, "guild_id": guild} if guild else data
+
+    def _typed(self, channel: str, posted: Posted) -> dict[str, Any]:
         data = self.message_json(channel, posted)
-        data["mentions"] = [self.user(u) for u in re.findall(r"<@!?(\d+)>", content) if u in self.users]
+        data["mentions"] = [
+            self.user(u) for u in re.findall(r"<@!?(\d+)>", posted.content) if u in self.users
+        ]
         data["member"] = {"roles": [], "joined_at": now_iso(), "deaf": False, "mute": False, "flags": 0}
         return data
 

@@ -84,6 +84,9 @@ async def test_an_incident_runs_in_encrypted_rooms_and_the_server_reads_none_of_
     await alice.wait_for(lambda: alice.notices(room, bot.user_id))  # the status message, decrypted
     assert alice.notices(room, bot.user_id)[0].body.startswith("INC-1 · Sev2 · investigating")
     assert alice.client.rooms[room].encrypted
+    assert bot.app is not None
+    transport = bot.app.transports["matrix"]  # what a bridge asks before copying a room elsewhere
+    assert transport.capabilities.end_to_end_encrypted and await transport.encrypted(f"matrix:{room}")
 
     assert (await alice.reply_to(room, "!incident sev 1 revenue impact", bot.user_id)).startswith(
         "INC-1 severity Sev2 → Sev1"

@@ -6,8 +6,9 @@ JSON or form arguments, answered ``{"ok": …}``; 429 with ``Retry-After``
 when rate limited; ``apps.connections.open`` handing out a websocket where
 envelopes are pushed and acknowledged; ``v0`` signed HTTP requests to an
 app's endpoints; ``response_url`` posts; trigger ids that expire after 3 s.
-It keeps what a workspace would show (channels, messages with their
-edits, pins, topics, members, modals, ephemeral messages) for the tests
+People's edits and deletions come as ``message_changed`` /
+``message_deleted`` events.  It keeps what a workspace would show (channels,
+messages with their edits, pins, topics, members, modals, ephemeral messages) for the tests
 to assert on.  Loopback only.
 """
 
@@ -258,6 +259,21 @@ class FakeSlack:
         posted.edits += 1
         return {"ok": True, "channel": channel.id, "ts": posted.ts}
 
+    def api_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        if isinstance(channel, dict):
+            return channel
+        ts = str(args.get("ts", ""))
+        posted = channel.messages.get(ts)
+        if posted is None:
+            return {"ok": False, "error": "message_not_found"}
+        if posted.user != BOT_USER:  # a bot token deletes only the bot's own messages
+            return {"ok": False, "error": "cant_delete_message"}
+        del channel.messages[ts]
+        if ts in channel.pins:
+            channel.pins.remove(ts)
+        return {"ok": True, "channel": channel.id, "ts": ts}
+
     def api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)
         if isinstance(channel, dict):
@@ -434,6 +450,47 @@ class FakeSlack:
         message = self.message_event(f"<@{BOT_USER}> {text}", user, channel)
         mention = {**message["event"], "type": "app_mention"}
         return [message, self._callback(mention)]
+
+    def edit_event(self, channel: str, ts: str, text: str) -> dict[str, Any]:
+        """A person edits their message: the ``message_changed`` event Slack sends (and the edit kept)."""
+        posted = self.channels[channel].messages[ts]
+        before = {"type": "message", "user": posted.user, "text": posted.text, "ts": ts}
+        if posted.thread_ts:
+            before["thread_ts"] = posted.thread_ts
+        posted.text, posted.edits = text, posted.edits + 1
+        now = self._ts()
+        return self._callback(
+            {
+                "type": "message",
+                "subtype": "message_changed",
+                "hidden": True,
+                "channel": channel,
+                "ts": now,
+                "event_ts": now,
+                "channel_type": "channel",
+                "message": {**before, "text": text, "edited": {"user": posted.user, "ts": now}},
+                "previous_message": before,
+            }
+        )
+
+    def delete_event(self, channel: str, ts: str) -> dict[str, Any]:
+        """A person deletes their message: the ``message_deleted`` event Slack sends (and it gone)."""
+        posted = self.channels[channel].messages.pop(ts)
+        before = {"type": "message", "user": posted.user, "text": posted.text, "ts": ts}
+        now = self._ts()
+        return self._callback(
+            {
+                "type": "message",
+                "subtype": "message_deleted",
+                "hidden": True,
+                "channel": channel,
+                "ts": now,
+                "deleted_ts": ts,
+                "event_ts": now,
+                "channel_type": "channel",
+                "previous_message": before,
+            }
+        )
 
     def _callback(self, event: dict[str, Any]) -> dict[str, Any]:
         return {

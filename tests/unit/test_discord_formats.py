@@ -144,3 +144,9 @@ def test_an_http_interaction_reads_like_a_gateway_one() -> None:
         {"id": 2, "token": "t", "type": 2, "user": {"id": "42", "username": "alice"}, "channel": {"id": "6"}}
     )
     assert direct.direct and direct.channel_id == "6" and direct.user_name == "alice"
+
+
+def test_what_was_said_reads_with_names_not_ids() -> None:
+    names = {"123": "alice", "456": "bob"}
+    said = inbound.said_text(" <@123> and <@!456>, see <@789> ", lambda u: names.get(u, u))
+    assert said == "@alice and @bob, see @789"

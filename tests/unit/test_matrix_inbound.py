@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chatops.models.content import Button, Buttons, Content, Fields, Mention, Text
-from chatops.transports.matrix.inbound import command_text, plain_text, thread_root
+from chatops.transports.matrix.inbound import command_text, plain_text, replacement, said_text, thread_root
 from chatops.transports.matrix.render import edit, in_thread, render
 
 BOT = "@chatops:example.org"
@@ -132,3 +132,25 @@ def test_undecryptable_events_are_reported_once_per_session_and_kept_until_reada
     keys.readable.add("s1")
     assert pending.retry(keys) == [("!r", "decrypted $1"), ("!r", "decrypted $2")]  # type: ignore[arg-type]
     assert list(pending.pending) == ["$3"]
+
+
+def test_what_was_said_reads_with_names_not_ids() -> None:
+    content = html(
+        'ask <a href="https://matrix.to/#/@bob:example.org">Bob Builder</a> &amp; me',
+        "ask Bob Builder & me",
+    )
+    assert said_text(content, lambda mxid: mxid[1:].split(":")[0]) == "ask @bob & me"
+    assert said_text({"msgtype": "m.text", "body": " plain "}, str) == "plain"
+
+
+def test_an_edit_names_its_target_and_carries_the_new_content() -> None:
+    new = {"msgtype": "m.text", "body": "fixed"}
+    edit = {
+        "body": "* fixed",
+        "m.new_content": new,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": "$a"},
+    }
+    assert replacement(edit) == ("$a", new)
+    assert replacement({"body": "hi"}) is None
+    assert replacement({**edit, "m.new_content": None}) is None
+    assert replacement({**edit, "m.relates_to": {"rel_type": "m.thread", "event_id": "$a"}}) is None

@@ -116,3 +116,49 @@ def test_submitted_values_become_the_command_a_person_would_type() -> None:
         == "!incident update --id 3"
     )
     assert quote("""it's "x" “y” «z»""") == '"it\'s ”x” “y” «z»"'
+
+
+def test_what_was_said_reads_with_names_not_ids() -> None:
+    names = {"U123ABC": "alice"}.get
+    said = inbound.said_text(
+        inbound.plain_text("ask <@U123ABC|al> about <#C1|ops> &amp; <@U999>"), lambda u: names(u) or u
+    )
+    assert said == "ask @alice about #ops & @U999"
+
+
+def test_an_edit_is_a_person_changing_their_text() -> None:
+    before = {"type": "message", "user": "UALICE", "text": "hello", "ts": "1.000001"}
+    event = {
+        "type": "message",
+        "subtype": "message_changed",
+        "hidden": True,
+        "channel": "C1",
+        "ts": "2.000001",
+        "message": {**before, "text": "hello world", "edited": {"user": "UALICE", "ts": "2.000001"}},
+        "previous_message": before,
+    }
+    assert inbound.edit(event, "UBOT") == inbound.Edit(user="UALICE", ts="1.000001", text="hello world")
+    unfurled = {**event, "message": {**before, "attachments": [{"from_url": "https://x"}]}}
+    assert inbound.edit(unfurled, "UBOT") is None  # the text is unchanged
+    ours = {**event, "message": {**event["message"], "user": "UBOT", "bot_id": "B1"}}
+    assert inbound.edit(ours, "UBOT") is None
+    assert inbound.edit({**event, "subtype": None}, "UBOT") is None
+
+
+def test_a_deletion_names_the_message_taken_back() -> None:
+    event = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "hidden": True,
+        "channel": "C1",
+        "ts": "3.000001",
+        "deleted_ts": "1.000001",
+        "previous_message": {"type": "message", "user": "UALICE", "text": "oops", "ts": "1.000001"},
+    }
+    assert inbound.deleted_ts(event, "UBOT") == "1.000001"
+    ours = {
+        **event,
+        "previous_message": {"type": "message", "bot_id": "B1", "user": "UBOT", "ts": "1.000001"},
+    }
+    assert inbound.deleted_ts(ours, "UBOT") is None  # one of our copies
+    assert inbound.deleted_ts({k: v for k, v in event.items() if k != "deleted_ts"}, "UBOT") is None

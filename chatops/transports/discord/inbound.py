@@ -3,12 +3,14 @@
 Interactions arrive from the gateway (as discord.py objects) or over HTTP
 (as JSON); both become one ``Incoming`` record.  A typed message is a
 command when it starts with the prefix or addresses the bot
-(``@chatops incident list``, sent as ``<@id> incident list``).
+(``@chatops incident list``, sent as ``<@id> incident list``).  In a
+bridged channel every message counts, and is mirrored as people read it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,3 +64,8 @@ def command_text(text: str, prefix: str, bot_user_id: str) -> str | None:
             if rest:
                 return rest if rest.startswith(prefix) else prefix + rest
     return None
+
+
+def said_text(text: str, name_of: Callable[[str], str]) -> str:
+    """A typed message as people read it in Discord: ``<@123>`` mentions shown as ``@alice``."""
+    return MENTIONED.sub(lambda m: f"@{name_of(m[1])}", text).strip()

@@ -7,6 +7,8 @@ first — a modal when the command needs its form (Discord accepts one only as
 the initial response), else a deferred ephemeral response — and handled
 afterwards in its channel's order; a refusal replaces the deferred response,
 anything else is said in the channel and the deferred response removed.
+In a bridged channel every typed message is delivered (the core mirrors it),
+and edits and deletions follow, read raw so that uncached messages count.
 A button's ``custom_id`` is its stable action id, looked up in the core's
 button registry, so a button pressed after a restart still works.
 """
@@ -14,6 +16,7 @@ button registry, so a button pressed after a restart still works.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import re
@@ -31,7 +34,16 @@ import yarl
 from chatops.commands.compose import command_text
 from chatops.commands.parser import ParseError, tokenize
 from chatops.inbound import Job, RoomQueues
-from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
+from chatops.models.chat import (
+    Capabilities,
+    Message,
+    MessageDeleted,
+    MessageEdited,
+    MessageRef,
+    Room,
+    ThreadRef,
+    User,
+)
 from chatops.models.content import Content, Form
 from chatops.transports.base import Transport, TransportError
 from chatops.transports.discord import commands, inbound, render
@@ -91,6 +103,15 @@ class _Client(discord.Client):
     async def on_message(self, message: discord.Message) -> None:
         await self.transport.on_message(message)
 
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        self.transport.on_edit(payload)  # raw: a message sent before a restart is not cached
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        self.transport.on_delete(str(payload.channel_id), payload.guild_id, [payload.message_id])
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        self.transport.on_delete(str(payload.channel_id), payload.guild_id, sorted(payload.message_ids))
+
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         user = interaction.user
         incoming = Incoming(
@@ -124,11 +145,16 @@ class DiscordTransport(Transport):
         topics=True,
         direct_messages=True,
         markdown=True,
+        deletes=True,
     )
 
     def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
         super().__init__(app, name, config)
         self.settings = self.parse_settings(DiscordConfig)
+        # Without the message content intent (text_commands) typed messages never arrive.
+        self.capabilities = self.capabilities.model_copy(
+            update={"reads_messages": self.settings.text_commands}
+        )
         self.prefix = self.settings.command_prefix or app.config.core.command_prefix
         self.client: _Client | None = None
         self.bot_user_id = ""
@@ -263,21 +289,53 @@ class DiscordTransport(Transport):
         if message.author.bot or not message.content:
             return
         text = inbound.command_text(message.content, self.prefix, self.bot_user_id)
-        if text is None:
-            return
+        channel = str(message.channel.id)
+        room = self._room(channel, message.guild is None)
+        if text is None and not self.app.bridges.bridged(room.id):
+            return  # chatter, and no bridge to mirror it into
+        said = self._said(message)
+        if message.guild is not None:
+            self._guild_of[channel] = str(message.guild.id)
+        typed = Message(
+            event_id=f"message/{message.id}",
+            room=room,
+            sender=self.user_of(str(message.author.id)),
+            text=text or said,
+            message_id=str(message.id),
+            said=said,
+        )
+        self.queues.submit(room.id, lambda: self._handle(typed))
+
+    def _said(self, message: discord.Message) -> str:
+        """The message as people read it, learning the names of its author and those it mentions."""
         self.names.learn(str(message.author.id), message.author.display_name)
         for person in message.mentions:
             self.names.learn(str(person.id), person.display_name)
-        channel = str(message.channel.id)
-        if message.guild is not None:
-            self._guild_of[channel] = str(message.guild.id)
-        command = Message(
-            event_id=f"message/{message.id}",
-            room=self._room(channel, message.guild is None),
-            sender=self.user_of(str(message.author.id)),
-            text=text,
+        return inbound.said_text(message.content, self.names.name)
+
+    def on_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A person edited a message in a bridged channel: its copies follow, in the channel's order."""
+        message = payload.message
+        room = self._room(str(payload.channel_id), payload.guild_id is None)
+        if message.author.bot or not self.app.bridges.bridged(room.id):
+            return
+        before = payload.cached_message
+        if message.edited_at is None or (before is not None and before.content == message.content):
+            return  # an embed unfurled, a pin: the text is what it was
+        said = self._said(message)  # learns the author's name first
+        edit = MessageEdited(
+            room=room, sender=self.user_of(str(message.author.id)), message_id=str(message.id), text=said
         )
-        self.queues.submit(command.room.id, lambda: self._handle(command))
+        self.queues.submit(room.id, lambda: self.app.bridges.edited(edit))
+
+    def on_delete(self, channel: str, guild_id: int | None, message_ids: Sequence[int]) -> None:
+        """Messages taken back in a bridged channel: their copies go too, in the channel's order."""
+        room = self._room(channel, guild_id is None)
+        if not self.app.bridges.bridged(room.id):
+            return
+        for message_id in message_ids:
+            gone = MessageDeleted(room=room, message_id=str(message_id))
+            self.queues.submit(room.id, functools.partial(self.app.bridges.deleted, gone))
 
     def accept(self, incoming: Incoming, respond: Respond) -> None:
         """Handle an interaction on its own task (the HTTP endpoint awaits only its first answer)."""
@@ -396,6 +454,14 @@ class DiscordTransport(Transport):
         await self.app.buttons.remember(content)
         channel = self.local(ref.room_id)
         await self.rest("PATCH", f"/channels/{channel}/messages/{ref.id}", render.message(content, self.name))
+
+    async def delete(self, ref: MessageRef) -> None:
+        channel = self.local(ref.room_id)
+        try:
+            await self.rest("DELETE", f"/channels/{channel}/messages/{ref.id}")
+        except TransportError as exc:
+            if " 404 " not in str(exc):  # Unknown Message: already gone, which was the point
+                raise
 
     async def send_ephemeral(self, message: Message, content: Content) -> bool:
         incoming = self._deferred.get(message.event_id)

@@ -4,12 +4,15 @@ Element sends a mention as a pill: the plain ``body`` carries the display
 name, the HTML ``formatted_body`` the user id.  So the command text is taken
 from the HTML when it holds pills (pills become user ids), and a message
 that starts by addressing the bot (``@chatops:server incident list`` or
-``chatops: incident list``) is a command even without the prefix.
+``chatops: incident list``) is a command even without the prefix.  In a
+bridged room every message counts, mirrored as people read it (pills as
+``@name``), and so do its edits (``m.replace``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import unescape
 from typing import Any
 
@@ -21,6 +24,15 @@ _TAG = re.compile(r"<[^>]+>")
 
 def plain_text(content: dict[str, Any]) -> str:
     """The message text, with pills turned into user ids and reply fallbacks removed."""
+    return _text(content, lambda mxid: mxid)
+
+
+def said_text(content: dict[str, Any], name_of: Callable[[str], str]) -> str:
+    """The message text as people read it: pills as ``@name``, reply fallbacks removed."""
+    return _text(content, lambda mxid: f"@{name_of(mxid)}")
+
+
+def _text(content: dict[str, Any], pill: Callable[[str], str]) -> str:
     formatted = content.get("formatted_body")
     if (
         content.get("format") == "org.matrix.custom.html"
@@ -28,7 +40,7 @@ def plain_text(content: dict[str, Any]) -> str:
         and ("matrix.to/#/@" in formatted or "<mx-reply>" in formatted)
     ):
         html = _REPLY_FALLBACK.sub("", formatted)
-        html = _PILL.sub(lambda m: unescape(m[1]), html)
+        html = _PILL.sub(lambda m: pill(unescape(m[1])), html)
         return unescape(_TAG.sub("", _BREAK.sub("\n", html))).strip()
     body = content.get("body")
     if not isinstance(body, str):
@@ -66,3 +78,12 @@ def thread_root(content: dict[str, Any]) -> str | None:
 def is_edit(content: dict[str, Any]) -> bool:
     relation = content.get("m.relates_to")
     return isinstance(relation, dict) and relation.get("rel_type") == "m.replace"
+
+
+def replacement(content: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """An edit's target event id and its new content (``m.new_content``), or None if not an edit."""
+    relation, new = content.get("m.relates_to"), content.get("m.new_content")
+    if not is_edit(content) or not isinstance(relation, dict) or not isinstance(new, dict):
+        return None
+    target = relation.get("event_id")
+    return (target, new) if isinstance(target, str) else None

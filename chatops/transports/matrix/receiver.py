@@ -7,7 +7,9 @@ history nor misses what was said while the bot was down.  The loop polls
 again once the batch it brought is handled, as a plain bot would, unless a
 handler is itself waiting for the next sync (a room it has just created must
 be known before nio sends into it): then it polls at once, so such a command
-cannot stall the loop that brings what it waits for.
+cannot stall the loop that brings what it waits for.  In a bridged room every
+message is delivered (the core mirrors it), and edits and redactions follow
+in the room's order.
 """
 
 from __future__ import annotations
@@ -17,9 +19,17 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from nio import ErrorResponse, InviteMemberEvent, MegolmEvent, ReactionEvent, RoomMessageText, SyncResponse
+from nio import (
+    ErrorResponse,
+    InviteMemberEvent,
+    MegolmEvent,
+    ReactionEvent,
+    RedactionEvent,
+    RoomMessageText,
+    SyncResponse,
+)
 
-from chatops.models.chat import Message, ThreadRef
+from chatops.models.chat import Message, MessageDeleted, MessageEdited, ThreadRef
 from chatops.transports.matrix import crypto, inbound
 
 if TYPE_CHECKING:
@@ -28,6 +38,7 @@ if TYPE_CHECKING:
     from chatops.transports.matrix.transport import MatrixTransport
 
 log = logging.getLogger("chatops.matrix")
+Inbound = Message | MessageEdited | MessageDeleted  # what a room's line carries
 
 
 class Receiver:
@@ -39,7 +50,7 @@ class Receiver:
         self.synced = asyncio.Event()  # set after each handled batch
         self.caught_up = asyncio.Event()  # set once the first (full-state) sync is in
         self._batch = asyncio.Lock()
-        self._batches: asyncio.Queue[tuple[list[list[Message]], str]] = asyncio.Queue()
+        self._batches: asyncio.Queue[tuple[list[list[Inbound]], str]] = asyncio.Queue()
         self._rooms_changed = asyncio.Condition()
         self._flow = asyncio.Condition()  # the sync loop waits here for handling to catch up
         self._busy = False  # the consumer is handling a batch
@@ -138,25 +149,31 @@ class Receiver:
                 self._busy = False
                 self._flow.notify_all()
 
-    async def _handle_room(self, messages: list[Message]) -> None:
-        for message in messages:
-            await self.transport.app.dispatcher.handle(message)  # never raises: answers and logs
+    async def _handle_room(self, items: list[Inbound]) -> None:
+        bridges = self.transport.app.bridges
+        for item in items:  # none of these raises: each answers or logs
+            if isinstance(item, Message):
+                await self.transport.app.dispatcher.handle(item)
+            elif isinstance(item, MessageEdited):
+                await bridges.edited(item)
+            else:
+                await bridges.deleted(item)
 
-    async def _read(self, response: SyncResponse) -> list[list[Message]]:
-        """The commands in a batch, per room in order (plus late decryptions of earlier ones)."""
-        per_room: dict[str, list[Message]] = {}
+    async def _read(self, response: SyncResponse) -> list[list[Inbound]]:
+        """What a batch brings, per room in order (plus late decryptions of earlier messages)."""
+        per_room: dict[str, list[Inbound]] = {}
         for room_id, event in self._undecryptable.retry(self.client):
-            message = self.message(room_id, event)
-            if message is not None:
-                per_room.setdefault(room_id, []).append(message)
+            item = self.inbound(room_id, event)
+            if item is not None:
+                per_room.setdefault(room_id, []).append(item)
         for room_id, info in response.rooms.join.items():
             for event in info.timeline.events:
                 if isinstance(event, MegolmEvent):
                     await self._cannot_read(room_id, event)
                     continue
-                message = self.message(room_id, event)
-                if message is not None:
-                    per_room.setdefault(room_id, []).append(message)
+                item = self.inbound(room_id, event)
+                if item is not None:
+                    per_room.setdefault(room_id, []).append(item)
         return list(per_room.values())
 
     async def _cannot_read(self, room_id: str, event: MegolmEvent) -> None:
@@ -198,8 +215,9 @@ class Receiver:
         settings = self.settings
         return inviter in settings.auto_join_users or inviter.split(":", 1)[-1] in settings.auto_join_servers
 
-    def message(self, room_id: str, event: Any) -> Message | None:
-        """The command an event carries (a typed command, or a reaction pressing a button), if any."""
+    def inbound(self, room_id: str, event: Any) -> Inbound | None:
+        """What an event means to chatops: a command, a message of a bridged room, its edit or
+        redaction; None for anything else (and for everything the bot itself sent)."""
         if getattr(event, "sender", None) == self.bot_id:
             return None
         transport = self.transport
@@ -213,21 +231,44 @@ class Receiver:
                 sender=transport.user_of(event.sender),
                 text=button.command,
             )
+        bridged = transport.app.bridges.bridged(transport.opaque(room_id))
+        if isinstance(event, RedactionEvent):
+            return (
+                MessageDeleted(room=transport.room_of(room_id), message_id=event.redacts) if bridged else None
+            )
         if not isinstance(event, RoomMessageText):
             return None
         content = event.source.get("content", {})
         if inbound.is_edit(content):
-            return None  # an edited command is not run again
-        text = inbound.command_text(
-            inbound.plain_text(content), transport.prefix, self.bot_id, (self.bot_id[1:].split(":", 1)[0],)
-        )
-        if text is None:
+            return self._edit(room_id, event.sender, content) if bridged else None  # never run again
+        plain = inbound.plain_text(content)
+        text = inbound.command_text(plain, transport.prefix, self.bot_id, (self.bot_id[1:].split(":", 1)[0],))
+        if text is None and not bridged:
             return None
+        said = self._said(content)
         root = inbound.thread_root(content)
         return Message(
             event_id=event.event_id,
             room=transport.room_of(room_id),
             sender=transport.user_of(event.sender),
-            text=text,
+            text=text or said,
             thread=ThreadRef(room_id=transport.opaque(room_id), id=root) if root else None,
+            message_id=event.event_id,
+            said=said,
         )
+
+    def _edit(self, room_id: str, sender: str, content: dict[str, Any]) -> MessageEdited | None:
+        replaced = inbound.replacement(content)
+        if replaced is None:
+            return None
+        target, new = replaced
+        transport = self.transport
+        return MessageEdited(
+            room=transport.room_of(room_id),
+            sender=transport.user_of(sender),
+            message_id=target,
+            text=self._said(new),
+        )
+
+    def _said(self, content: dict[str, Any]) -> str:
+        return inbound.said_text(content, lambda mxid: self.transport.user_of(mxid).name)

@@ -58,12 +58,17 @@ class MatrixTransport(Transport):
         topics=True,
         direct_messages=True,
         markdown=True,
+        deletes=True,
     )
     replays_after_takeover = True  # the sync resumes from the last cursor saved after a whole batch
 
     def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
         super().__init__(app, name, config)
         self.settings = self.parse_settings(MatrixConfig)
+        # A bridge copies an encrypted room's messages only where this side encrypts them too.
+        self.capabilities = self.capabilities.model_copy(
+            update={"end_to_end_encrypted": self.settings.encryption}
+        )
         self.bot_id = self.settings.user_id
         self.prefix = self.settings.command_prefix or app.config.core.command_prefix
         self.client: AsyncClient | None = None
@@ -171,6 +176,13 @@ class MatrixTransport(Transport):
         await self._send_event(
             self.local(ref.room_id), "m.room.message", render.edit(ref.id, render.render(content))
         )
+
+    async def delete(self, ref: MessageRef) -> None:
+        assert self.client is not None
+        check(await self.client.room_redact(self.local(ref.room_id), ref.id), f"redacting {ref.id}")
+
+    async def encrypted(self, room_id: str) -> bool:
+        return self._encrypted(self.local(room_id))
 
     async def pin(self, ref: MessageRef) -> None:
         room_id = self.local(ref.room_id)

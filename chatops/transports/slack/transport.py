@@ -3,7 +3,9 @@
 Inbound payloads arrive over Socket Mode (``socket``) or as signed HTTP
 requests (``http``); either way each is acknowledged first and then given to
 ``receive``, which turns it into a ``Message`` and queues it behind its
-room's earlier ones.  A command that needs its form opens it at once, while
+room's earlier ones.  In a bridged channel every message a person types is
+delivered (the core mirrors it), and their edits and deletions follow in the
+same order.  A command that needs its form opens it at once, while
 Slack's trigger id (valid for 3 seconds) still works.  Outbound calls go
 through slack-sdk's ``AsyncWebClient``, which waits out a 429's
 ``Retry-After`` and retries, under the core's per-room lock: a rate-limited
@@ -32,7 +34,16 @@ from chatops.commands.compose import command_text
 from chatops.commands.parser import ParseError, tokenize
 from chatops.dedup import RecentIds
 from chatops.inbound import RoomQueues
-from chatops.models.chat import Capabilities, Message, MessageRef, Room, ThreadRef, User
+from chatops.models.chat import (
+    Capabilities,
+    Message,
+    MessageDeleted,
+    MessageEdited,
+    MessageRef,
+    Room,
+    ThreadRef,
+    User,
+)
 from chatops.models.content import Content, Form
 from chatops.transports.base import Transport, TransportError
 from chatops.transports.names import NameBook
@@ -80,11 +91,16 @@ class SlackTransport(Transport):
         topics=True,
         direct_messages=True,
         markdown=True,
+        deletes=True,
     )
 
     def __init__(self, app: App, name: str, config: dict[str, Any]) -> None:
         super().__init__(app, name, config)
         self.settings = self.parse_settings(SlackConfig)
+        # Without text_commands the bot hears only mentions: a bridge could not mirror this side.
+        self.capabilities = self.capabilities.model_copy(
+            update={"reads_messages": self.settings.text_commands}
+        )
         self.prefix = self.settings.command_prefix or app.config.core.command_prefix
         self.client: AsyncWebClient | None = None
         self.bot_user_id = ""
@@ -179,6 +195,9 @@ class SlackTransport(Transport):
         event = envelope.get("event")
         if not isinstance(event, dict) or event.get("type") not in ("message", "app_mention"):
             return
+        if event.get("subtype") in (inbound.CHANGED, inbound.DELETED):
+            self._changed(event)
+            return
         if not inbound.typed_message(event, self.bot_user_id):
             return
         if event["type"] == "message" and not self.settings.text_commands:
@@ -188,19 +207,62 @@ class SlackTransport(Transport):
         event_id = f"{channel}/{ts}"
         if self._seen.seen(event_id):
             return
-        text = inbound.command_text(inbound.plain_text(event["text"]), self.prefix, self.bot_user_id)
-        if text is None:
-            return
+        plain = inbound.plain_text(event["text"])
+        text = inbound.command_text(plain, self.prefix, self.bot_user_id)
+        room = self._room(channel, event.get("channel_type") == "im")
+        if text is None and not self.app.bridges.bridged(room.id):
+            return  # chatter, and no bridge to mirror it into
         thread_ts = event.get("thread_ts")
         user = str(event["user"])
-        room = self._room(channel, event.get("channel_type") == "im")
         thread = ThreadRef(room_id=room.id, id=str(thread_ts)) if thread_ts else None
 
         async def handle() -> None:
             sender = await self._sender(user)
-            await self._handle(Message(event_id=event_id, room=room, sender=sender, text=text, thread=thread))
+            said = await self._said(plain)
+            await self._handle(
+                Message(
+                    event_id=event_id,
+                    room=room,
+                    sender=sender,
+                    text=text or said,
+                    thread=thread,
+                    message_id=ts,
+                    said=said,
+                )
+            )
 
         self.queues.submit(room.id, handle)
+
+    def _changed(self, event: dict[str, Any]) -> None:
+        """An edit or a deletion: only a bridged channel's matter (its copies follow), in its order."""
+        channel = event.get("channel")
+        if not isinstance(channel, str):
+            return
+        room = self._room(channel, event.get("channel_type") == "im")
+        if not self.app.bridges.bridged(room.id) or self._seen.seen(f"{channel}/{event.get('ts')}"):
+            return
+        edit = inbound.edit(event, self.bot_user_id)
+        gone = inbound.deleted_ts(event, self.bot_user_id)
+        if edit is not None:
+
+            async def edited() -> None:
+                sender = await self._sender(edit.user)
+                said = await self._said(inbound.plain_text(edit.text))
+                await self.app.bridges.edited(
+                    MessageEdited(room=room, sender=sender, message_id=edit.ts, text=said)
+                )
+
+            self.queues.submit(room.id, edited)
+        elif gone is not None:
+            self.queues.submit(
+                room.id, lambda: self.app.bridges.deleted(MessageDeleted(room=room, message_id=gone))
+            )
+
+    async def _said(self, plain: str) -> str:
+        """What a person typed as people read it: the names of those mentioned learnt first."""
+        for user_id in inbound.MENTIONED.findall(plain):
+            await self._sender(user_id)
+        return inbound.said_text(plain, self.names.name)
 
     async def _slash_command(self, payload: dict[str, Any]) -> None:
         text = inbound.slash_text(
@@ -340,6 +402,13 @@ class SlackTransport(Transport):
         await self._call(
             "chat.update", channel=self.local(ref.room_id), ts=ref.id, text=body.text, blocks=body.blocks
         )
+
+    async def delete(self, ref: MessageRef) -> None:
+        try:
+            await self._call("chat.delete", channel=self.local(ref.room_id), ts=ref.id)
+        except TransportError as exc:
+            if self._error(exc) != "message_not_found":  # already gone: what was wanted
+                raise
 
     async def send_ephemeral(self, message: Message, content: Content) -> bool:
         body = render.render(content, self.name)
