@@ -3,7 +3,7 @@
 The harness's transport ("test", labelled Test) stands for one platform and a
 second fake transport ("beta", labelled Beta) for another.  The real
 platforms (Synapse, the local Slack and Discord) run the same story in
-``tests/matrix/test_bridging.py``.
+``tests/matrix/test_one_incident_three_platforms.py``.
 """
 
 from __future__ import annotations
