@@ -46,6 +46,11 @@ def said_key(room_id: str, message_id: str) -> str:
     return f"said:{room_id}:{message_id}"
 
 
+def author_tag(user_id: str) -> str:
+    """The outbox tag of a mirrored message: who wrote it."""
+    return f"by:{user_id}"
+
+
 def mirrored(author: str, platform: str, text: str) -> Content:
     """How a person's message reads in the other rooms of its bridge."""
     return Content((Text((f"{author} ({platform}): {text}",)),))
@@ -76,12 +81,15 @@ class Bridges:
         self._rooms.setdefault(bridge, []).append(room_id)
 
     def bridged(self, room_id: str) -> bool:
-        """Whether the room is part of a bridge (transports deliver every message typed there)."""
-        return room_id in self._bridge_of
+        """Whether the room is part of a bridge (transports deliver every message typed there).
+
+        Nothing is bridged while ``bridging.enabled`` is off, even rooms linked before.
+        """
+        return room_id in self._bridge_of and self.enabled
 
     def rooms(self, room_id: str) -> list[str]:
         """Every room of the room's bridge, the room itself included ([room_id] when not bridged)."""
-        bridge = self._bridge_of.get(room_id)
+        bridge = self._bridge_of.get(room_id) if self.enabled else None
         return list(self._rooms[bridge]) if bridge is not None else [room_id]
 
     def siblings(self, room_id: str) -> list[str]:
@@ -106,9 +114,24 @@ class Bridges:
                 )
         return None
 
+    async def plain_copy_refused(self, source: str, target: str) -> bool:
+        """Whether a copy from ``source`` to ``target`` would put end-to-end encrypted words in a room
+        without it (checked for every copy: a room may turn encryption on after it was bridged)."""
+        if self.app.config.core.bridging.allow_unencrypted:
+            return False
+        source_transport = self.app.transports.get(transport_of(source))
+        target_transport = self.app.transports.get(transport_of(target))
+        if source_transport is None or not await source_transport.encrypted(source):
+            return False
+        return target_transport is None or not await target_transport.encrypted(target)
+
     async def link(self, tx: Tx, room_id: str, other: str) -> None:
-        """Put ``other`` in ``room_id``'s bridge (making one if needed), in ``tx``."""
-        bridge = self._bridge_of.get(room_id) or f"b{uuid.uuid4().hex[:16]}"
+        """Put ``other`` in ``room_id``'s bridge (making one if needed), in ``tx``.
+
+        The bridge is read in the transaction, not from memory: two links made at once join one bridge.
+        """
+        stored = await tx.conn.scalar(select(room_links.c.bridge).where(room_links.c.room_id == room_id))
+        bridge = str(stored) if stored else f"b{uuid.uuid4().hex[:16]}"
         now = self.app.clock.now()
         for room in (room_id, other):
             await upsert(tx, room_links, {"room_id": room, "bridge": bridge, "linked_at": now}, ["room_id"])
@@ -132,6 +155,8 @@ class Bridges:
         if thread is None or transport is None or not transport.capabilities.threads:
             return None
         key = await self._copies_key(conn, room_id, thread.id)
+        if key.startswith(said_key(target, "")):  # the root is a copy of a message written in target
+            return ThreadRef(room_id=target, id=key.removeprefix(said_key(target, "")))
         copy = (
             await conn.execute(
                 select(outbox.c.message_id).where(outbox.c.copies == key, outbox.c.room_id == target)
@@ -142,15 +167,22 @@ class Bridges:
         # A root not sent yet (it is, before this copy: rows go in order) is found when this one goes.
         return ThreadRef(room_id=target, id=str(copy.message_id or f"{COPY_OF}{key}"))
 
-    async def sent_thread(self, thread: ThreadRef) -> ThreadRef | None:
-        """A thread whose root was a copy not yet sent when a message in it was stored: that copy now."""
+    async def sent_thread(
+        self, thread: ThreadRef, just_sent: dict[tuple[str, str], str] | None = None
+    ) -> ThreadRef | None:
+        """A thread whose root was a copy not yet sent when a message in it was stored: that copy now
+        (``just_sent``: the copies a delivery pass has sent but not yet marked)."""
         if not thread.id.startswith(COPY_OF):
             return thread
         key = thread.id.removeprefix(COPY_OF)
-        async with self.app.db.read() as conn:
-            found = await conn.scalar(
-                select(outbox.c.message_id).where(outbox.c.copies == key, outbox.c.room_id == thread.room_id)
-            )
+        found: Any = (just_sent or {}).get((key, thread.room_id))
+        if found is None:
+            async with self.app.db.read() as conn:
+                found = await conn.scalar(
+                    select(outbox.c.message_id).where(
+                        outbox.c.copies == key, outbox.c.room_id == thread.room_id
+                    )
+                )
         return ThreadRef(room_id=thread.room_id, id=str(found)) if found else None
 
     @staticmethod
@@ -176,14 +208,11 @@ class Bridges:
             await self._change_unsent(key, content)
         return [c for c in await self._sent(key) if c != ref]
 
-    async def _change_unsent(self, key: str, content: Content) -> None:
-        await self.app.db.write(
-            lambda tx: tx.execute(
-                update(outbox)
-                .where(outbox.c.copies == key, outbox.c.sent_at.is_(None))
-                .values(content=to_json(content))
-            )
-        )
+    async def _change_unsent(self, key: str, content: Content, author: str | None = None) -> None:
+        query = update(outbox).where(outbox.c.copies == key, outbox.c.sent_at.is_(None))
+        if author is not None:
+            query = query.where(outbox.c.tag == author)
+        await self.app.db.write(lambda tx: tx.execute(query.values(content=to_json(content))))
 
     async def record_copy(self, tx: Tx, original: MessageRef, copy: MessageRef) -> None:
         """Remember ``copy`` (sent on its own, e.g. to a room as it joins the bridge) as a copy of
@@ -227,6 +256,8 @@ class Bridges:
         key = said_key(message.room.id, source)
         content = to_json(mirrored(message.sender.name, platform, message.said or message.text))
 
+        targets = [t for t in targets if not await self.plain_copy_refused(message.room.id, t)]
+
         async def store(tx: Tx) -> None:
             for target in targets:
                 thread = await self.thread_in(tx.conn, message.room.id, message.thread, target)
@@ -237,10 +268,11 @@ class Bridges:
                     "created_at": self.app.clock.now(),
                     "attempts": 0,
                     "copies": key,
+                    "tag": author_tag(message.sender.id),  # only its author's edits follow
                     "idempotency_key": f"m{uuid.uuid5(uuid.NAMESPACE_URL, f'{key}>{target}').hex[:24]}",
                 }
                 await upsert(tx, outbox, row, ["copies", "room_id"])
-            tx.after_commit(self.app.outbound.deliver_pending)
+            tx.after_commit(self.app.outbound.kick)  # the inbound handler does not wait on other platforms
 
         await self.app.db.write(store)
 
@@ -261,8 +293,11 @@ class Bridges:
         platform = transport.label if transport else edit.room.transport
         content = mirrored(edit.sender.name, platform, edit.text)
         key = said_key(edit.room.id, edit.message_id)
-        await self._change_unsent(key, content)
-        for copy in await self._sent(key):
+        # Only the author's own edits (Matrix lets anyone send a replacement event; clients ignore
+        # one from someone else, and so do the copies).
+        author = author_tag(edit.sender.id)
+        await self._change_unsent(key, content, author)
+        for copy in await self._sent(key, author):
             await self.app.outbound.edit(copy, content, alone=True)
 
     async def deleted(self, deletion: MessageDeleted) -> None:
@@ -291,13 +326,12 @@ class Bridges:
         for copy in await self._sent(key):
             await self.app.outbound.delete(copy)
 
-    async def _sent(self, key: str) -> list[MessageRef]:
+    async def _sent(self, key: str, author: str | None = None) -> list[MessageRef]:
+        query = select(outbox.c.room_id, outbox.c.message_id).where(
+            outbox.c.copies == key, outbox.c.message_id.is_not(None)
+        )
+        if author is not None:
+            query = query.where(outbox.c.tag == author)
         async with self.app.db.read() as conn:
-            rows = (
-                await conn.execute(
-                    select(outbox.c.room_id, outbox.c.message_id).where(
-                        outbox.c.copies == key, outbox.c.message_id.is_not(None)
-                    )
-                )
-            ).all()
+            rows = (await conn.execute(query)).all()
         return [MessageRef(room_id=r.room_id, id=r.message_id) for r in rows]

@@ -9,6 +9,10 @@ window left: a crash after the transport accepted a message and before
 its row is marked sent delivers it again after restart — except where the
 platform deduplicates by the row's idempotency key (Matrix transaction ids;
 Discord nonces, for a few minutes).  Slack has no such key.
+
+Outbox rows go out in one lane per platform, so a platform that hangs holds
+up only its own rooms.  A room bridged with others (``chatops.bridges``)
+sends everything through the outbox: one row per room of the bridge.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -44,15 +48,17 @@ class Outbound:
     def __init__(self, app: App) -> None:
         self.app = app
         self._locks: dict[str, asyncio.Lock] = {}
-        self._delivering = asyncio.Lock()
-        self._again = False  # rows were queued while a pass was under way
+        self._lanes: dict[str, asyncio.Lock] = {}  # one delivery lane per platform
+        self._again: set[str] = set()  # platforms whose rows were queued while their pass was under way
         self._blocked: set[str] = set()  # rooms whose outbox rows the last pass could not send
         self._storing: Counter[str] = Counter()  # messages per room being stored for the outbox
         self._storing_tasks: set[asyncio.Task[None]] = set()
         self._retry: asyncio.Task[None] | None = None
         self._edits: dict[tuple[str, str], Content] = {}
         self._when_sent: list[tuple[str, Callable[[str], Awaitable[None]]]] = []
-        self._awaited: dict[int, asyncio.Future[MessageRef]] = {}  # outbox rows a send waits on
+        self._awaited: dict[int, asyncio.Future[MessageRef | None]] = {}  # outbox rows a send waits on
+        self._kicks: set[asyncio.Task[None]] = set()
+        self._delivered: OrderedDict[int, MessageRef] = OrderedDict()  # recent rows sent, for late waiters
 
     def _lock(self, room_id: str) -> asyncio.Lock:
         lock = self._locks.get(room_id)
@@ -115,33 +121,44 @@ class Outbound:
 
     async def _send_bridged(self, room_id: str, body: Content, thread: ThreadRef | None) -> MessageRef | None:
         """To every room of the bridge, as outbox rows: each room's messages stay in one order, and a
-        copy waits for a platform that is down.  The caller gets the message in ``room_id``, if it is
-        sent within the direct bound (later it still goes, in order)."""
-        sent: asyncio.Future[MessageRef] = asyncio.get_running_loop().create_future()
-        awaited: list[int] = []
+        copy waits for a platform that is down.  The caller gets the message in ``room_id`` if it is
+        sent within the direct bound (later it still goes, in order); a platform that hangs holds up
+        only its own rooms (``_pass`` delivers each platform's rows apart)."""
+        rows: list[int] = []
 
         async def store(tx: Tx) -> None:
-            row_id = await self._insert_copies(tx, room_id, body, thread, tag=None, key=None)
-            awaited.append(row_id)
-            self._awaited[row_id] = sent
+            rows[:] = [await self._insert_copies(tx, room_id, body, thread, tag=None, key=None, kick=False)]
 
         try:
             await self.app.db.write(store)
         except Exception:
             log.exception("a message to %s could not be stored for its bridge", room_id)
             return None
+        if not self.app.serving:
+            return None  # a standby replica or a one-off command: the serving process delivers
+        row_id = rows[0]
+        sent: asyncio.Future[MessageRef | None] = asyncio.get_running_loop().create_future()
+        self._awaited[row_id] = sent  # registered after the commit: a retried write job leaves no stale id
         try:
-            await self.deliver_pending()
-            if not self.app.serving:
-                return None
             async with asyncio.timeout(self._direct_timeout_s()):
-                return await asyncio.shield(sent)
+                await self.kick()
+                # Another pass may have sent it before the future was registered.
+                return self._delivered.get(row_id) or await asyncio.shield(sent)
         except TimeoutError:
             log.error("a message to bridged room %s waits in the outbox", room_id)
             return None
         finally:
-            for row_id in awaited:
-                self._awaited.pop(row_id, None)
+            self._awaited.pop(row_id, None)
+
+    async def kick(self) -> None:
+        """Start delivering what waits, without waiting for it (an inbound handler must not wait on
+        another platform); under a fake clock, deliver before returning (tests see the outcome)."""
+        if self.app.clock.fake:
+            await self.deliver_pending()
+            return
+        task = asyncio.create_task(self.deliver_pending(), name="outbox-kick")
+        self._kicks.add(task)
+        task.add_done_callback(self._kicks.discard)
 
     async def _insert_copies(
         self,
@@ -152,12 +169,15 @@ class Outbound:
         *,
         tag: str | None,
         key: str | None,
+        kick: bool = True,
     ) -> int:
         """One outbox row per room of the bridge, sharing a ``copies`` key; the id of ``room_id``'s row."""
         copies = f"f{uuid.uuid4().hex}"
         content = to_json(body)
         first = 0
         for target in self.app.bridges.rooms(room_id):
+            if target != room_id and await self.app.bridges.plain_copy_refused(room_id, target):
+                continue
             in_thread = thread
             if target != room_id:
                 in_thread = await self.app.bridges.thread_in(tx.conn, room_id, thread, target)
@@ -175,7 +195,8 @@ class Outbound:
             )
             if target == room_id:
                 first = int(result.inserted_primary_key[0])
-        tx.after_commit(self.deliver_pending)
+        if kick:
+            tx.after_commit(self.kick)
         return first
 
     def _direct_timeout_s(self) -> float:
@@ -284,82 +305,113 @@ class Outbound:
         tx.after_commit(self.deliver_pending)
 
     async def sent_with_tag(self, tag: str) -> list[MessageRef]:
-        """The messages queued with ``tag`` that have gone out, oldest first."""
+        """The messages queued with ``tag`` that have gone out, oldest first (copies in bridged rooms
+        once: ``edit`` reaches them)."""
         async with self.app.db.read() as conn:
             rows = (
                 await conn.execute(
-                    select(outbox.c.room_id, outbox.c.message_id)
+                    select(outbox.c.room_id, outbox.c.message_id, outbox.c.copies)
                     .where(outbox.c.tag == tag, outbox.c.message_id.is_not(None))
                     .order_by(outbox.c.id)
                 )
             ).all()
-        return [MessageRef(room_id=row.room_id, id=row.message_id) for row in rows]
+        # One per message: an edit of the first of a bridge's copies is an edit of them all.
+        seen: set[str] = set()
+        found: list[MessageRef] = []
+        for row in rows:
+            if row.copies is not None and row.copies in seen:
+                continue
+            if row.copies is not None:
+                seen.add(row.copies)
+            found.append(MessageRef(room_id=row.room_id, id=row.message_id))
+        return found
 
     async def deliver_pending(self) -> None:
         """Send every unsent outbox row, oldest first, marking each.
 
-        A room whose message fails is skipped for the rest of the pass, so its later
-        messages never overtake it; on a real clock the pass is then retried with
-        backoff until everything is out, and a row is given up after ``MAX_ATTEMPTS``.
+        Each platform has its own lane: a platform that hangs or rate limits holds up
+        its own rooms, never another platform's (copies in bridged rooms would otherwise
+        wait on the slowest platform).  A room whose message fails is skipped for the
+        rest of the pass, so its later messages never overtake it; on a real clock the
+        pass is then retried with backoff until everything is out, and a row is given
+        up after ``MAX_ATTEMPTS``.
 
-        While a pass is under way, a caller does not wait behind it (a platform
+        While a lane's pass is under way, a caller does not wait behind it (a platform
         that is down would hold up every writer that queued a message): the pass
         under way goes round once more for the rows it has not seen.
         """
         if not self.app.serving:
             return  # a standby replica or a one-off command: the serving process delivers
-        self._again = True
-        if self._delivering.locked():
-            return
-        async with self._delivering:
-            waiting = await self._drain()
-        if waiting and not self.app.clock.fake:
+        waiting = await asyncio.gather(*(self._deliver_lane(name) for name in self.app.transports))
+        if any(waiting) and not self.app.clock.fake:
             if self._retry is None or self._retry.done():
                 self._retry = asyncio.create_task(self._retry_until_delivered(), name="outbox-retry")
+
+    def _lane(self, transport: str) -> asyncio.Lock:
+        lock = self._lanes.get(transport)
+        if lock is None:
+            lock = self._lanes[transport] = asyncio.Lock()
+        return lock
+
+    async def _deliver_lane(self, transport: str) -> bool:
+        """Passes over one platform's rows until none was asked for meanwhile; whether some still wait."""
+        self._again.add(transport)
+        lane = self._lane(transport)
+        if lane.locked():
+            return False  # the pass under way goes round again
+        async with lane:
+            while True:
+                self._again.discard(transport)
+                blocked = await self._pass(transport)
+                if transport not in self._again:
+                    others = {room for room in self._blocked if transport_of(room) != transport}
+                    self._blocked = others | blocked
+                    return bool(blocked)
 
     async def _retry_until_delivered(self) -> None:
         delay = 1.0
         while True:
             await asyncio.sleep(delay)  # backoff between delivery attempts, not synchronisation
             try:
-                async with self._delivering:
-                    waiting = await self._drain()
+                waiting = any(await asyncio.gather(*(self._deliver_lane(t) for t in self.app.transports)))
+                waiting = waiting or any(lane.locked() for lane in self._lanes.values())
             except Exception:
                 log.exception("an outbox pass failed (the database?); trying again")
                 waiting = True
-            if not waiting:
+            if not waiting or not self.app.serving:
                 return
             delay = min(delay * 2, 300.0)
 
-    async def _drain(self) -> bool:
-        """Passes until none was asked for meanwhile (the caller holds ``_delivering``)."""
-        while True:
-            self._again = False
-            blocked = await self._pass()
-            if not self._again:
-                self._blocked = blocked
-                return bool(blocked)
-
-    async def _pass(self) -> set[str]:
-        """One delivery pass (the caller holds ``_delivering``); the rooms whose messages still wait."""
+    async def _pass(self, transport: str) -> set[str]:
+        """One delivery pass over a platform's rows (the caller holds its lane); the rooms still waiting."""
         blocked: set[str] = set()
         async with self.app.db.read() as conn:
             rows = (
                 await conn.execute(
                     select(outbox)
-                    .where(outbox.c.sent_at.is_(None), outbox.c.attempts < MAX_ATTEMPTS)
+                    .where(
+                        outbox.c.sent_at.is_(None),
+                        outbox.c.attempts < MAX_ATTEMPTS,
+                        outbox.c.room_id.startswith(f"{transport}:", autoescape=True),
+                    )
                     .order_by(outbox.c.id)
                 )
             ).all()
         marks: list[asyncio.Task[None]] = []
+        just_sent: dict[tuple[str, str], str] = {}  # (copies, room) -> message id, before it is marked
         for row in rows:
             if not self.app.serving:
                 break  # standing down: what is left goes out from the replica that serves next
             if row.room_id in blocked:
                 continue
-            ref = await self._deliver(row)
+            ref = await self._deliver(row, just_sent)
+            if ref is not None and row.copies:
+                just_sent[(row.copies, row.room_id)] = ref.id
+                self._delivered[row.id] = ref
+                while len(self._delivered) > 1000:
+                    self._delivered.popitem(last=False)
             awaited = self._awaited.get(row.id)
-            if ref is not None and awaited is not None and not awaited.done():
+            if awaited is not None and not awaited.done():
                 awaited.set_result(ref)
             # Marked while the next one is sent: the marks of a busy pass share commits.
             marks.append(asyncio.create_task(self._mark_and_tell(row, ref)))
@@ -380,14 +432,16 @@ class Outbound:
     async def stop(self) -> None:
         """Stop retrying; a pass under way finishes the message in hand (the app no longer serves)."""
         await self.settled()
+        await asyncio.gather(*list(self._kicks), return_exceptions=True)
         if self._retry is not None:
             self._retry.cancel()
             await asyncio.gather(self._retry, return_exceptions=True)
             self._retry = None
-        async with self._delivering:
-            pass
+        for lane in list(self._lanes.values()):
+            async with lane:
+                pass
 
-    async def _deliver(self, row: Any) -> MessageRef | None:
+    async def _deliver(self, row: Any, just_sent: dict[tuple[str, str], str]) -> MessageRef | None:
         transport = self.app.transports.get(transport_of(row.room_id))
         if transport is None:
             return None
@@ -395,7 +449,7 @@ class Outbound:
         async with self._lock(row.room_id):
             try:
                 if thread is not None:
-                    thread = await self.app.bridges.sent_thread(thread)
+                    thread = await self.app.bridges.sent_thread(thread, just_sent)
                 room_id = row.room_id
                 if row.to_user:
                     user_id, _, name = row.to_user.partition("\n")

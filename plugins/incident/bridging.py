@@ -12,9 +12,11 @@ message content intent) is a line in the answer, never a half-made bridge.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from chatops.context import CommandContext
 from chatops.models.chat import MessageRef, User, transport_of
@@ -106,19 +108,28 @@ async def bridge(app: App, inc: Incident, names: Sequence[str], by: User | None)
     found = unknown(app, names)
     if found is not None:
         return [found]
-    primary = app.transports.get(transport_of(inc.room_id))
-    encrypted = primary is not None and await primary.encrypted(inc.room_id)
     lines: list[str] = []
     opened = 0
-    for name in names:
-        line = await _bridge_one(app, inc, app.transports[name], encrypted, by)
-        if line is None:
-            opened += 1
-        else:
-            lines.append(line)
+    async with _lock(app, inc.id):  # two bridge commands at once: one room per platform, one bridge
+        encrypted = await any_encrypted(app, app.bridges.rooms(inc.room_id))
+        for name in names:
+            line = await _bridge_one(app, inc, app.transports[name], encrypted, by)
+            if line is None:
+                opened += 1
+            else:
+                lines.append(line)
     if opened:
-        await app.outbound.send(inc.room_id, await notice(app, inc, encrypted))
+        everywhere = await any_encrypted(app, app.bridges.rooms(inc.room_id))
+        await app.outbound.send(inc.room_id, await notice(app, inc, everywhere))
     return lines
+
+
+_locks: WeakKeyDictionary[App, dict[int, asyncio.Lock]] = WeakKeyDictionary()
+
+
+def _lock(app: App, incident_id: int) -> asyncio.Lock:
+    """One bridging at a time per incident (per process: only the serving replica handles chat)."""
+    return _locks.setdefault(app, {}).setdefault(incident_id, asyncio.Lock())
 
 
 async def _bridge_one(
@@ -151,6 +162,17 @@ async def _bridge_one(
         return (
             f"Couldn't open {inc.ref}'s room on {transport.label} ({exc}); "
             f"try again: !incident bridge {transport.name}"
+        )
+    if (
+        not encrypted
+        and not app.config.core.bridging.allow_unencrypted
+        and await transport.encrypted(room.id)
+        and not await all_encrypted(app, rooms)
+    ):
+        return (
+            f"{inc.ref}'s new {transport.label} room {room.name} is end-to-end encrypted and the others "
+            "are not: I won't copy it into them, so it stays apart. An admin can allow it with "
+            "`bridging: {allow_unencrypted: true}`."
         )
     for moderator in await accounts_on(app, [ic] if ic else [], transport.name):
         try:
@@ -187,6 +209,24 @@ async def _bridge_one(
     return None
 
 
+async def any_encrypted(app: App, rooms: Sequence[str]) -> bool:
+    """Whether any of the rooms is end-to-end encrypted."""
+    for room in rooms:
+        transport = app.transports.get(transport_of(room))
+        if transport is not None and await transport.encrypted(room):
+            return True
+    return False
+
+
+async def all_encrypted(app: App, rooms: Sequence[str]) -> bool:
+    """Whether every one of the rooms is end-to-end encrypted."""
+    for room in rooms:
+        transport = app.transports.get(transport_of(room))
+        if transport is None or not await transport.encrypted(room):
+            return False
+    return True
+
+
 async def accounts_on(app: App, people: Sequence[User], transport: str) -> list[User]:
     """Each person's account on ``transport`` (themselves, or through the identity map), once."""
     found: dict[str, User] = {}
@@ -217,8 +257,8 @@ async def notice(app: App, inc: Incident, encrypted: bool) -> str:
     ]
     if encrypted:
         lines.append(
-            f"⚠️ The {_label(app, inc.room_id)} room is end-to-end encrypted; the others are not: what is "
-            "written there is copied to them in plain text (allowed by bridging.allow_unencrypted)."
+            "⚠️ Some of these rooms are end-to-end encrypted and others are not: what is written in an "
+            "encrypted one is copied to the others in plain text (allowed by bridging.allow_unencrypted)."
         )
     return "\n".join(lines)
 

@@ -84,7 +84,8 @@ async def _find(ctx: CommandContext, conn: AsyncConnection | Tx) -> Incident:
                 f"Which incident? Run this in the incident's room or add --id <number> (open: {open_refs})."
             )
     if incident is not None and incident.private and not ctx.is_admin:
-        if ctx.sender.id not in await store.participants(conn, incident):
+        # any account of the person counts (the identity map): bridged rooms are on other platforms
+        if not await ctx.app.dispatcher.accounts(ctx.sender) & await store.participants(conn, incident):
             if wanted is None:  # typed in the private incident's own room
                 raise UserError(f"{incident.ref} is private: only its participants and admins can use it.")
             incident = None

@@ -320,11 +320,18 @@ async def refresh(app: App, incident_id: int) -> None:
     if inc is None or inc.room_id is None or transport is None:
         return
     scale = lookup.scale_of(app)
-    if transport.capabilities.topics and place_of(inc) is Place.ROOM:
-        await _quietly(transport.set_topic(inc.room_id, topic(inc, scale, ic.name if ic else None)), "topic")
-    if inc.status_message_id and transport.capabilities.edits:
+    if place_of(inc) is Place.ROOM:
+        for room_id in app.bridges.rooms(inc.room_id):  # and the rooms bridged with it
+            there = app.transports.get(transport_of(room_id))
+            if there is not None and there.capabilities.topics:
+                await _quietly(there.set_topic(room_id, topic(inc, scale, ic.name if ic else None)), "topic")
+    if inc.status_message_id:
         ref = MessageRef(room_id=inc.room_id, id=inc.status_message_id)
-        await app.outbound.edit(ref, await status_content(app, inc, scale, transport))
+        # Each copy in a bridged room is rendered for its own platform (buttons only where they exist).
+        for copy in [ref, *await app.bridges.copies_of(ref)]:
+            there = app.transports.get(transport_of(copy.room_id))
+            if there is not None:
+                await app.outbound.edit(copy, await status_content(app, inc, scale, there), alone=True)
 
 
 async def _quietly(action: Awaitable[None], what: str) -> None:

@@ -515,10 +515,15 @@ async def whoami(ctx: CommandContext, action: str | None, code: str | None) -> N
             raise UserError(
                 f"These accounts belong to different people (@{theirs}, @{mine}); nothing was linked."
             )
-        person = mine or theirs
+        # The code must come from the account already known: a linked account holds that person's
+        # roles and rights everywhere, so a known person typing a code someone else asked for (talked
+        # into it) must not hand their identity to that someone.
+        person = theirs
         if person is None:
             raise UserError(
-                "Neither account is in the on-call config; ask an admin to add you to oncall.people."
+                "Ask for the code from the account that is already known (in the on-call config or "
+                "linked), then confirm it here: !whoami link. If neither is, ask an admin to add you "
+                "to oncall.people."
             )
         for account in (ctx.sender.id, other):
             if settings.person_of(account) is None:

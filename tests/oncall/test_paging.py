@@ -169,6 +169,19 @@ async def test_linking_a_second_account_is_proven_from_both_sides(chat: Harness)
     assert "accounts: test:alice, test:alice2" in await chat.reply("!whoami", user="alice2")
 
 
+async def test_a_code_asked_for_by_a_stranger_cannot_take_a_known_persons_identity(chat: Harness) -> None:
+    """mallory asks for a code and talks alice into typing it: a linked account would hold alice's
+    roles and rights on every platform, so the code must come from the account already known."""
+    sent = await chat.say("!whoami link", user="mallory")
+    code = (
+        next(t for t in texts(sent, "@mallory") if t.startswith("Your link code is")).split()[4].rstrip(".")
+    )
+    assert (await chat.reply(f"!whoami link {code}", user="alice")).startswith(
+        "Ask for the code from the account that is already known"
+    )
+    assert "not in the on-call config" in await chat.reply("!whoami", user="mallory")
+
+
 async def test_hand_offs_are_announced_to_both_people(chat: Harness) -> None:
     # bob's week ends Monday 2026-03-09 09:00 CET (08:00 UTC): alice takes over
     sent = await chat.advance("6d18h")

@@ -8,14 +8,19 @@ platforms (Synapse, the local Slack and Discord) run the same story in
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from chatops.app import App
+from chatops.config import load_config
 from chatops.models.chat import Capabilities, MessageEdited
 from chatops.testing import Harness
 from chatops.testing.fake import FakeTransport, Sent
+from chatops.testing.harness import sqlite_url
 
 Chat = Callable[..., Awaitable[Harness]]
 CAN = Capabilities(edits=True, pins=True, threads=True)
@@ -218,7 +223,7 @@ async def test_an_admin_may_allow_it_and_every_room_says_so(chat_factory: Chat) 
     chat.app.transports["beta"] = beta
     await chat.reply('!incident declare "Checkout down" --sev 2 --also beta')
     [warning] = [t for t in texts(beta.sent, "inc-1-checkout-down") if "⚠️" in t]
-    assert "The Test room is end-to-end encrypted; the others are not" in warning
+    assert "Some of these rooms are end-to-end encrypted and others are not" in warning
 
 
 async def test_bridge_later_from_the_incident_room(chat_factory: Chat) -> None:
@@ -241,3 +246,101 @@ async def test_a_rule_bridges_the_severities_it_names(chat_factory: Chat) -> Non
     assert beta.sent == []
     await chat.say("!incident sev 1", user="alice", room="inc-1-checkout-down")
     assert any(t.startswith("🔗 INC-1") for t in texts(beta.sent, "inc-1-checkout-down"))
+
+
+async def test_a_reply_in_the_thread_of_a_copy_goes_into_the_thread_of_the_original(
+    chat_factory: Chat,
+) -> None:
+    chat, beta = await two_platforms(chat_factory)
+    await declare_bridged(chat)
+    room = "inc-1-checkout-down"
+    await chat.say("look at the db graphs", user="alice", room=room, event_id="root-2")
+    copy = beta.refs[-1]
+    mark = len(chat.transport.sent)
+    await chat.app.dispatcher.handle(beta.message("flat here too", "bob", room, thread=copy))
+    [mirrored] = chat.transport.sent[mark:]
+    assert mirrored.text == "bob (Beta): flat here too"
+    assert mirrored.thread is not None and mirrored.thread.id == "root-2"
+
+
+async def test_each_copy_of_the_status_is_rendered_for_its_own_platform(chat_factory: Chat) -> None:
+    chat, beta = await two_platforms(chat_factory, beta=CAN.model_copy(update={"buttons": True}))
+    await declare_bridged(chat)
+    room = "inc-1-checkout-down"
+    status = beta.refs[next(i for i, m in enumerate(beta.sent) if m.text.startswith("INC-1 · Sev2"))]
+    await chat.say('!incident identified "a bad deploy"', user="alice", room=room)
+    beta_edit = next(text for ref, text in reversed(beta.edits) if ref == status)
+    test_edit = next(text for ref, text in reversed(chat.transport.edits) if "identified" in text)
+    assert "[" in beta_edit and "!incident" in beta_edit.split("\n")[-1]  # Beta has buttons: they stay
+    assert "[" not in test_edit.split("\n")[-1]  # Test has none: none are printed there
+
+
+async def test_a_private_incident_knows_its_people_by_any_of_their_accounts(chat_factory: Chat) -> None:
+    chat, beta = await two_platforms(chat_factory)
+    await chat.reply('!incident declare "Payroll leak" --sev 2 --private --also beta', user="alice")
+    room = "inc-1-payroll-leak"
+    await chat.app.dispatcher.handle(beta.message("!incident sev 1", "alice", room))
+    assert any(t.startswith("INC-1 severity Sev2 → Sev1") for t in texts(beta.sent, room))
+    await chat.app.dispatcher.handle(beta.message("!incident sev 2", "mallory", room))
+    assert texts(beta.sent, room)[-1] == "INC-1 is private: only its participants and admins can use it."
+
+
+async def test_only_the_author_edits_a_copy(chat_factory: Chat) -> None:
+    chat, beta = await two_platforms(chat_factory)
+    await declare_bridged(chat)
+    room = "inc-1-checkout-down"
+    await chat.say("rollback in 5", user="alice", room=room, event_id="m-8")
+    where = chat.transport.room(room)
+    edits = len(beta.edits)
+    forged = MessageEdited(
+        room=where, sender=chat.transport.user("mallory"), message_id="m-8", text="all fine"
+    )
+    await chat.app.bridges.edited(forged)
+    assert len(beta.edits) == edits
+
+
+async def test_a_room_that_turns_encryption_on_is_no_longer_copied_in_plain_text(chat_factory: Chat) -> None:
+    chat, beta = await two_platforms(chat_factory)
+    await declare_bridged(chat)
+    room = "inc-1-checkout-down"
+    secret = Encrypted(chat.app, "test", capabilities=CAN.model_copy(update={"end_to_end_encrypted": True}))
+    secret.rooms, secret.sent, secret.refs = chat.transport.rooms, chat.transport.sent, chat.transport.refs
+    chat.app.transports["test"] = chat.transport = secret
+    mark = len(beta.sent)
+    await chat.say("the customer list is in bucket x", user="alice", room=room)
+    await chat.say("!incident note checked", user="alice", room=room)
+    assert texts(beta.sent[mark:], room) == []
+
+
+class Hanging(FakeTransport):
+    """A platform that takes every message and never answers (until released)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = asyncio.Event()
+
+    async def send(self, room_id: str, content: Any, thread: Any, idempotency_key: str | None = None) -> Any:
+        await self.release.wait()
+        return await super().send(room_id, content, thread, idempotency_key)
+
+
+async def test_a_platform_that_hangs_holds_up_only_its_own_rooms(tmp_path: Path) -> None:
+    """On the real clock: the answer in the room the command came from does not wait for a bridged
+    platform that does not answer; the copy goes once that platform is back."""
+    overrides = {"web": {"enabled": False}, "transports": {}, "bridging": {"enabled": True}}
+    app = App(load_config(None, db_url=sqlite_url(tmp_path), environ={}, overrides=overrides), transports={})
+    here, stuck = FakeTransport(app, "test"), Hanging(app, "beta")
+    app.transports.update(test=here, beta=stuck)
+    await app.start()
+    try:
+        await app.db.write(lambda tx: app.bridges.link(tx, "test:ops", "beta:ops"))
+        await app.dispatcher.handle(here.message("!incident list", "alice", "ops"))
+        [answer] = [m.text for m in here.sent]  # answered without waiting on beta
+        assert answer.startswith("No open incidents.")
+        stuck.release.set()
+        await app.outbound.deliver_pending()
+        await app.outbound.stop()
+        assert [m.text for m in stuck.sent] == ["alice (Test): !incident list", answer]
+    finally:
+        stuck.release.set()
+        await app.stop()

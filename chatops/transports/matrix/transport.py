@@ -182,7 +182,11 @@ class MatrixTransport(Transport):
         check(await self.client.room_redact(self.local(ref.room_id), ref.id), f"redacting {ref.id}")
 
     async def encrypted(self, room_id: str) -> bool:
-        return self._encrypted(self.local(room_id))
+        """Whether the room is encrypted; a room not synced yet counts as encrypted where the bot can
+        hold encrypted rooms (bridging fails closed: never a plain copy of what may be private)."""
+        assert self.client is not None
+        room = self.client.rooms.get(self.local(room_id))
+        return room.encrypted if room is not None else self.capabilities.end_to_end_encrypted
 
     async def pin(self, ref: MessageRef) -> None:
         room_id = self.local(ref.room_id)
