@@ -111,7 +111,7 @@ async def bridge(app: App, inc: Incident, names: Sequence[str], by: User | None)
     lines: list[str] = []
     opened = 0
     async with _lock(app, inc.id):  # two bridge commands at once: one room per platform, one bridge
-        encrypted = await any_encrypted(app, app.bridges.rooms(inc.room_id))
+        encrypted = any(await encryption(app, app.bridges.rooms(inc.room_id)))
         for name in names:
             line = await _bridge_one(app, inc, app.transports[name], encrypted, by)
             if line is None:
@@ -119,7 +119,7 @@ async def bridge(app: App, inc: Incident, names: Sequence[str], by: User | None)
             else:
                 lines.append(line)
     if opened:
-        everywhere = await any_encrypted(app, app.bridges.rooms(inc.room_id))
+        everywhere = any(await encryption(app, app.bridges.rooms(inc.room_id)))
         await app.outbound.send(inc.room_id, await notice(app, inc, everywhere))
     return lines
 
@@ -167,7 +167,7 @@ async def _bridge_one(
         not encrypted
         and not app.config.core.bridging.allow_unencrypted
         and await transport.encrypted(room.id)
-        and not await all_encrypted(app, rooms)
+        and not all(await encryption(app, rooms))
     ):
         return (
             f"{inc.ref}'s new {transport.label} room {room.name} is end-to-end encrypted and the others "
@@ -209,22 +209,13 @@ async def _bridge_one(
     return None
 
 
-async def any_encrypted(app: App, rooms: Sequence[str]) -> bool:
-    """Whether any of the rooms is end-to-end encrypted."""
+async def encryption(app: App, rooms: Sequence[str]) -> list[bool]:
+    """Whether each of the rooms is end-to-end encrypted (a room of no running platform: not)."""
+    found = []
     for room in rooms:
         transport = app.transports.get(transport_of(room))
-        if transport is not None and await transport.encrypted(room):
-            return True
-    return False
-
-
-async def all_encrypted(app: App, rooms: Sequence[str]) -> bool:
-    """Whether every one of the rooms is end-to-end encrypted."""
-    for room in rooms:
-        transport = app.transports.get(transport_of(room))
-        if transport is None or not await transport.encrypted(room):
-            return False
-    return True
+        found.append(transport is not None and await transport.encrypted(room))
+    return found
 
 
 async def accounts_on(app: App, people: Sequence[User], transport: str) -> list[User]:
